@@ -1,0 +1,5 @@
+"""``python -m monitor`` runs the policy-monitor CLI."""
+
+from monitor.cli import main
+
+main()

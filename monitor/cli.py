@@ -1,0 +1,369 @@
+"""The ``policy-monitor`` command line: parse arguments, call the pipeline, print.
+
+Exit codes:
+  0  success (for ``check``: every source was checked without error)
+  1  ``check`` ran, but at least one source failed (each failure is reported)
+  2  usage or configuration error (bad arguments, invalid sources.yaml, unknown source id)
+  3  database error (unreachable, or not initialised: run ``policy-monitor init``)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor import __version__
+from monitor.config import Config, Source, load_config
+from monitor.errors import ConfigError, MonitorError, StorageError, UnknownSourceError
+from monitor.pipeline import Outcome, run_cycle
+from storage import db
+from storage.store import Store
+
+CONFIG_ENV = "POLICY_MONITOR_CONFIG"
+EXIT_FAILED_SOURCES, EXIT_USAGE, EXIT_STORAGE = 1, 2, 3
+
+
+@dataclass
+class Context:
+    """Options shared by every command."""
+
+    config_path: Path
+    database_url: str
+    engines: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Dispose of every engine this command opened (closes pooled connections)."""
+        for engine in self.engines:
+            engine.dispose()
+
+    def config(self) -> Config:
+        """Load and validate sources.yaml."""
+        return load_config(self.config_path)
+
+    def store(self, *, migrate: bool = False) -> Store:
+        """Open the database; refuse an uninitialised one unless ``migrate``."""
+        engine = db.make_engine(self.database_url)
+        self.engines.append(engine)
+        if migrate:
+            db.upgrade(engine)
+        elif not db.is_current(engine):
+            raise StorageError(
+                f"database {_safe_url(self.database_url)} is not initialised or out of date; "
+                "run 'policy-monitor init'"
+            )
+        return Store(engine)
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn known errors into one clear message and a documented exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        for line in exc.problems:
+            click.echo(f"error: {line}", err=True)
+        sys.exit(EXIT_USAGE)
+    except UnknownSourceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    except StorageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_STORAGE)
+    except MonitorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__)
+@click.version_option(__version__, prog_name="policy-monitor")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=lambda: os.environ.get(CONFIG_ENV, "sources.yaml"),
+    show_default="sources.yaml, or $POLICY_MONITOR_CONFIG",
+    help="The sources file to read.",
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="SQLAlchemy database URL [default: $POLICY_MONITOR_DATABASE_URL, "
+    "else sqlite:///policy-monitor.db].",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, database_url: str | None) -> None:
+    """Watch public policy documents and report what changed."""
+    ctx.obj = Context(config_path=config_path, database_url=db.database_url(database_url))
+    ctx.call_on_close(ctx.obj.close)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="policy-monitor")
+
+
+@cli.command()
+@pass_ctx
+def init(ctx: Context) -> None:
+    """Create the database, or upgrade it to the newest schema."""
+    with _errors():
+        ctx.store(migrate=True)
+    click.echo(f"database ready: {_safe_url(ctx.database_url)}")
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """Validate and list the sources in sources.yaml."""
+
+
+@sources.command("check")
+@pass_ctx
+def sources_check(ctx: Context) -> None:
+    """Validate sources.yaml without fetching anything."""
+    with _errors():
+        config = ctx.config()
+    click.echo(f"{ctx.config_path}: OK, {len(config.sources)} sources")
+
+
+@sources.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array instead of a table.")
+@pass_ctx
+def sources_list(ctx: Context, as_json: bool) -> None:
+    """List configured sources with their last check (if the database exists)."""
+    with _errors():
+        config = ctx.config()
+        rows = {row.id: row for row in _try_rows(ctx)}
+    items = [_source_item(source, rows.get(source.id)) for source in config.sources]
+    if as_json:
+        click.echo(json.dumps(items, indent=2, default=str))
+        return
+    for item in items:
+        last = item["last_checked_at"] or "never checked"
+        status = item["last_status"] or "-"
+        click.echo(f"{item['id']:<40} {item['kind']:<8} {item['every']:<10} {status:<13} {last}")
+
+
+def _try_rows(ctx: Context) -> list[Any]:
+    try:
+        return ctx.store().source_rows()
+    except StorageError:
+        return []
+
+
+def _source_item(source: Source, row: Any) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "name": source.name,
+        "kind": source.kind,
+        "url": source.url,
+        "every": str(source.schedule),
+        "sections": list(source.sections),
+        "tags": list(source.tags),
+        "last_checked_at": getattr(row, "last_checked_at", None),
+        "last_changed_at": getattr(row, "last_changed_at", None),
+        "last_status": getattr(row, "last_status", None),
+        "last_error": getattr(row, "last_error", None),
+    }
+
+
+# -- check -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source_ids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Check every source in sources.yaml.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per source per line.")
+@click.option("--workers", default=8, show_default=True, help="Checks in flight at once.")
+@pass_ctx
+def check(ctx: Context, source_ids: tuple[str, ...], check_all: bool, as_json: bool,
+          workers: int) -> None:
+    """Check sources once now and report what changed.
+
+    Give SOURCE_IDS, or --all. Status per source: new (first version stored), unchanged,
+    not-modified (the server said so), changed (a diff was stored) or error (nothing stored).
+    """
+    with _errors():
+        config = ctx.config()
+        chosen = _choose(config, source_ids, check_all)
+        store = ctx.store(migrate=True)
+        outcomes = _run_with_progress(config, chosen, store, as_json, workers)
+    if not as_json:
+        _print_summary(outcomes)
+    if any(o.status == "error" for o in outcomes):
+        sys.exit(EXIT_FAILED_SOURCES)
+
+
+def _choose(config: Config, ids: tuple[str, ...], check_all: bool) -> list[Source]:
+    if ids and check_all:
+        raise click.UsageError("give source ids or --all, not both")
+    if not ids and not check_all:
+        raise click.UsageError("give one or more source ids, or --all")
+    return list(config.sources) if check_all else [config.get(i) for i in ids]
+
+
+def _run_with_progress(
+    config: Config, chosen: list[Source], store: Store, as_json: bool, workers: int
+) -> list[Outcome]:
+    if as_json:
+        return run_cycle(config, chosen, store, workers=workers, on_outcome=_print_json)
+    show = sys.stderr.isatty()
+    with click.progressbar(
+        length=len(chosen), label="checking", file=sys.stderr, show_pos=True,
+        hidden=not show,
+    ) as bar:
+        def report(outcome: Outcome) -> None:
+            bar.update(1)
+            if not show or outcome.status in ("changed", "error"):
+                _print_line(outcome)
+
+        return run_cycle(config, chosen, store, workers=workers, on_outcome=report)
+
+
+def _print_json(outcome: Outcome) -> None:
+    click.echo(json.dumps(asdict(outcome)))
+
+
+def _print_line(outcome: Outcome) -> None:
+    detail = ""
+    if outcome.status == "error":
+        detail = click.style(outcome.error or "", fg="red")
+    elif outcome.stats:
+        s = outcome.stats
+        detail = f"+{s['added']} -{s['removed']} ~{s['modified']} blocks (change {outcome.change})"
+    click.echo(f"{outcome.source:<40} {outcome.status:<13} {detail}".rstrip())
+
+
+def _print_summary(outcomes: list[Outcome]) -> None:
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    click.echo(f"checked {len(outcomes)} sources: {parts or 'nothing to do'}")
+
+
+# -- history, diff, show ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("source_id")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of a table.")
+@pass_ctx
+def history(ctx: Context, source_id: str, as_json: bool) -> None:
+    """List the stored versions of a source, oldest first."""
+    with _errors():
+        ctx.config().get(source_id)
+        snapshots = ctx.store().snapshots(source_id)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in snapshots], indent=2, default=str))
+        return
+    if not snapshots:
+        click.echo(f"{source_id}: no versions stored yet (run 'policy-monitor check {source_id}')")
+    for s in snapshots:
+        click.echo(f"{s.id:>6}  {s.fetched_at:%Y-%m-%d %H:%M}  {s.text_length:>7} chars  {s.title}")
+
+
+@cli.command()
+@click.argument("source_id")
+@click.option("--from", "from_id", type=int, help="Older version id [default: the one before --to].")
+@click.option("--to", "to_id", type=int, help="Newer version id [default: the latest].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "html", "side-by-side", "json"]),
+    default="terminal",
+    show_default=True,
+)
+@click.option("--color/--no-color", default=None, help="Colour terminal output [default: on a tty].")
+@pass_ctx
+def diff(ctx: Context, source_id: str, from_id: int | None, to_id: int | None, fmt: str,
+         color: bool | None) -> None:
+    """Show what changed between two versions of a source (default: the latest change)."""
+    from monitor.diff import diff_documents
+    from monitor.pipeline import diffable, document_at
+    from monitor.render import (
+        render_html_inline,
+        render_html_side_by_side,
+        render_json,
+        render_terminal,
+    )
+
+    with _errors():
+        source = ctx.config().get(source_id)
+        store = ctx.store()
+        old, new = _pick_pair(store.snapshots(source_id), from_id, to_id)
+        changes = diff_documents(
+            diffable(document_at(store, source, old)), diffable(document_at(store, source, new))
+        )
+    renderers = {
+        "html": render_html_inline,
+        "side-by-side": render_html_side_by_side,
+        "json": render_json,
+    }
+    if fmt in renderers:
+        click.echo(renderers[fmt](changes))
+        return
+    use_color = sys.stdout.isatty() if color is None else color
+    click.echo(f"{source.name}: version {old.id} ({old.fetched_at:%Y-%m-%d %H:%M}) → "
+               f"{new.id} ({new.fetched_at:%Y-%m-%d %H:%M})")
+    click.echo(render_terminal(changes, color=use_color), color=use_color)
+
+
+def _pick_pair(snapshots: list[Any], from_id: int | None, to_id: int | None) -> tuple[Any, Any]:
+    by_id = {s.id: i for i, s in enumerate(snapshots)}
+    for wanted in (from_id, to_id):
+        if wanted is not None and wanted not in by_id:
+            raise UnknownSourceError(f"no version {wanted} of this source; see 'history'")
+    if len(snapshots) < 2 and from_id is None:
+        raise MonitorError("fewer than two versions stored: nothing to compare yet")
+    new_index = by_id[to_id] if to_id is not None else len(snapshots) - 1
+    old_index = by_id[from_id] if from_id is not None else max(new_index - 1, 0)
+    return snapshots[old_index], snapshots[new_index]
+
+
+@cli.command()
+@click.argument("source_id")
+@click.option("--version", "version_id", type=int, help="Version id [default: the latest].")
+@click.option("--json", "as_json", is_flag=True, help="The document as JSON.")
+@click.option("--raw", is_flag=True, help="The raw body as fetched, not the extracted text.")
+@pass_ctx
+def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, raw: bool) -> None:
+    """Print a stored version of a source as extracted text (default: the latest)."""
+    from monitor.pipeline import document_at
+
+    with _errors():
+        source = ctx.config().get(source_id)
+        store = ctx.store()
+        snapshots = store.snapshots(source_id)
+        if not snapshots:
+            raise MonitorError(f"{source_id}: no versions stored yet")
+        chosen = _pick_pair(snapshots, version_id, version_id)[1] if version_id else snapshots[-1]
+        if raw:
+            sys.stdout.buffer.write(store.body(chosen.body_id))
+            return
+        document = document_at(store, source, chosen)
+    if as_json:
+        click.echo(document.to_json())
+        return
+    click.echo("\n".join(document.lines()))

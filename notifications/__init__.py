@@ -1,0 +1,1 @@
+"""Notifications (email alerts and digests). Filled in by a later issue; empty on purpose."""

@@ -1,0 +1,144 @@
+"""SQLAlchemy 2 typed models: sources, checks, blobs, snapshots, changes.
+
+* ``sources``   one row per configured source, with its fetch state (validators, last hash)
+* ``checks``    every attempt: time, outcome, HTTP status, duration, error
+* ``blobs``     raw response bodies, content-addressed (sha256) and zstd-compressed, often as
+                a delta against an earlier body (see :mod:`storage.blobs`)
+* ``snapshots`` one per distinct normalised document of a source
+* ``changes``   one per pair of consecutive snapshots that differ, with the diff
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention (so migrations name constraints)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SourceRow(Base):
+    """A configured source and what we last saw of it."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # fetch state
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    validators_url: Mapped[str | None] = mapped_column(Text)
+    last_body_id: Mapped[str | None] = mapped_column(String(64))
+    last_snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    last_hash: Mapped[str | None] = mapped_column(String(64))
+    last_text_length: Mapped[int | None] = mapped_column(Integer)
+    # summary for listings and ops
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckRow(Base):
+    """One attempt to check one source."""
+
+    __tablename__ = "checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # new/unchanged/not-modified/changed/error
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    error_reason: Mapped[str | None] = mapped_column(String(40))
+    error: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    body_id: Mapped[str | None] = mapped_column(String(64))
+    snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    change_id: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_checks_source_started", "source_id", "started_at"),)
+
+
+class BlobRow(Base):
+    """A raw body, stored once per distinct content (sha256 of the raw bytes)."""
+
+    __tablename__ = "blobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    codec: Mapped[str] = mapped_column(String(16))  # "zstd" or "zstd-delta"
+    base_id: Mapped[str | None] = mapped_column(String(64))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    group_key: Mapped[str] = mapped_column(String(255))  # host: keyframes are shared per host
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_blobs_group_depth", "group_key", "depth"),)
+
+
+class SnapshotRow(Base):
+    """One version of a source: a distinct normalised document."""
+
+    __tablename__ = "snapshots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body_id: Mapped[str] = mapped_column(ForeignKey("blobs.id"))
+    url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    text_length: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_snapshots_source_fetched", "source_id", "fetched_at"),)
+
+
+class ChangeRow(Base):
+    """Two consecutive snapshots of a source that differ, and how."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    from_snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    to_snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    blocks_added: Mapped[int] = mapped_column(Integer)
+    blocks_removed: Mapped[int] = mapped_column(Integer)
+    blocks_modified: Mapped[int] = mapped_column(Integer)
+    words_added: Mapped[int] = mapped_column(Integer)
+    words_removed: Mapped[int] = mapped_column(Integer)
+    diff_json: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_changes_source_detected", "source_id", "detected_at"),)
