@@ -1,10 +1,11 @@
 """The ``policy-monitor`` command line: parse arguments, call the pipeline, print.
 
+\b
 Exit codes:
   0  success (for ``check``: every source was checked without error)
   1  ``check`` ran, but at least one source failed (each failure is reported)
   2  usage or configuration error (bad arguments, invalid sources.yaml, unknown source id)
-  3  database error (unreachable, or not initialised: run ``policy-monitor init``)
+  3  database error (unreachable, or not initialised: run 'policy-monitor init')
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class Context:
 
     def store(self, *, migrate: bool = False) -> Store:
         """Open the database; refuse an uninitialised one unless ``migrate``."""
+        if not migrate:
+            db.require_existing(self.database_url)
         engine = db.make_engine(self.database_url)
         self.engines.append(engine)
         if migrate:
@@ -100,7 +103,7 @@ pass_ctx = click.make_pass_decorator(Context)
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=lambda: os.environ.get(CONFIG_ENV, "sources.yaml"),
-    show_default="sources.yaml, or $POLICY_MONITOR_CONFIG",
+    show_default="$POLICY_MONITOR_CONFIG, else sources.yaml",
     help="The sources file to read.",
 )
 @click.option(
@@ -195,14 +198,22 @@ def _source_item(source: Source, row: Any) -> dict[str, Any]:
 @click.argument("source_ids", nargs=-1)
 @click.option("--all", "check_all", is_flag=True, help="Check every source in sources.yaml.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source per line.")
-@click.option("--workers", default=8, show_default=True, help="Checks in flight at once.")
+@click.option(
+    "--workers",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Checks in flight at once.",
+)
 @pass_ctx
-def check(ctx: Context, source_ids: tuple[str, ...], check_all: bool, as_json: bool,
-          workers: int) -> None:
+def check(
+    ctx: Context, source_ids: tuple[str, ...], check_all: bool, as_json: bool, workers: int
+) -> None:
     """Check sources once now and report what changed.
 
     Give SOURCE_IDS, or --all. Status per source: new (first version stored), unchanged,
-    not-modified (the server said so), changed (a diff was stored) or error (nothing stored).
+    not-modified (the server said so), changed (a new version and its diff were stored) or
+    error (the failed check and its reason are recorded; no version is stored).
     """
     with _errors():
         config = ctx.config()
@@ -230,9 +241,13 @@ def _run_with_progress(
         return run_cycle(config, chosen, store, workers=workers, on_outcome=_print_json)
     show = sys.stderr.isatty()
     with click.progressbar(
-        length=len(chosen), label="checking", file=sys.stderr, show_pos=True,
+        length=len(chosen),
+        label="checking",
+        file=sys.stderr,
+        show_pos=True,
         hidden=not show,
     ) as bar:
+
         def report(outcome: Outcome) -> None:
             bar.update(1)
             if not show or outcome.status in ("changed", "error"):
@@ -286,7 +301,9 @@ def history(ctx: Context, source_id: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("source_id")
-@click.option("--from", "from_id", type=int, help="Older version id [default: the one before --to].")
+@click.option(
+    "--from", "from_id", type=int, help="Older version id [default: the one before --to]."
+)
 @click.option("--to", "to_id", type=int, help="Newer version id [default: the latest].")
 @click.option(
     "--format",
@@ -294,11 +311,20 @@ def history(ctx: Context, source_id: str, as_json: bool) -> None:
     type=click.Choice(["terminal", "html", "side-by-side", "json"]),
     default="terminal",
     show_default=True,
+    help="terminal: coloured word diff; html / side-by-side: escaped HTML fragments; json.",
 )
-@click.option("--color/--no-color", default=None, help="Colour terminal output [default: on a tty].")
+@click.option(
+    "--color/--no-color", default=None, help="Colour terminal output [default: on a tty]."
+)
 @pass_ctx
-def diff(ctx: Context, source_id: str, from_id: int | None, to_id: int | None, fmt: str,
-         color: bool | None) -> None:
+def diff(
+    ctx: Context,
+    source_id: str,
+    from_id: int | None,
+    to_id: int | None,
+    fmt: str,
+    color: bool | None,
+) -> None:
     """Show what changed between two versions of a source (default: the latest change)."""
     from monitor.diff import diff_documents
     from monitor.pipeline import diffable, document_at
@@ -325,8 +351,10 @@ def diff(ctx: Context, source_id: str, from_id: int | None, to_id: int | None, f
         click.echo(renderers[fmt](changes))
         return
     use_color = sys.stdout.isatty() if color is None else color
-    click.echo(f"{source.name}: version {old.id} ({old.fetched_at:%Y-%m-%d %H:%M}) → "
-               f"{new.id} ({new.fetched_at:%Y-%m-%d %H:%M})")
+    click.echo(
+        f"{source.name}: version {old.id} ({old.fetched_at:%Y-%m-%d %H:%M}) → "
+        f"{new.id} ({new.fetched_at:%Y-%m-%d %H:%M})"
+    )
     click.echo(render_terminal(changes, color=use_color), color=use_color)
 
 
@@ -338,7 +366,9 @@ def _pick_pair(snapshots: list[Any], from_id: int | None, to_id: int | None) -> 
     if len(snapshots) < 2 and from_id is None:
         raise MonitorError("fewer than two versions stored: nothing to compare yet")
     new_index = by_id[to_id] if to_id is not None else len(snapshots) - 1
-    old_index = by_id[from_id] if from_id is not None else max(new_index - 1, 0)
+    old_index = by_id[from_id] if from_id is not None else new_index - 1
+    if old_index < 0:
+        raise MonitorError("that is the first version: there is nothing before it to compare")
     return snapshots[old_index], snapshots[new_index]
 
 
@@ -358,7 +388,11 @@ def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, ra
         snapshots = store.snapshots(source_id)
         if not snapshots:
             raise MonitorError(f"{source_id}: no versions stored yet")
-        chosen = _pick_pair(snapshots, version_id, version_id)[1] if version_id else snapshots[-1]
+        chosen = (
+            snapshots[-1]
+            if version_id is None
+            else _pick_pair(snapshots, version_id, version_id)[1]
+        )
         if raw:
             sys.stdout.buffer.write(store.body(chosen.body_id))
             return

@@ -49,7 +49,7 @@ class Schedule(BaseModel):
                 raise ValueError("interval must be greater than zero")
             return cls(interval=timedelta(**{_UNITS[match.group(2)]: amount}))
         try:
-            CronTrigger.from_crontab(text)
+            cron_trigger(text)
         except ValueError as exc:
             raise ValueError(
                 f"{text!r} is neither an interval like 30m, 6h, 1d nor a cron expression ({exc})"
@@ -57,7 +57,36 @@ class Schedule(BaseModel):
         return cls(cron=text.strip())
 
     def __str__(self) -> str:
-        return self.cron or str(self.interval)
+        if self.cron:
+            return self.cron
+        seconds = int(self.interval.total_seconds()) if self.interval else 0
+        for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                return f"{seconds // size}{unit}"
+        return f"{seconds}s"
+
+    def trigger(self) -> CronTrigger | None:
+        """An APScheduler cron trigger for a cron schedule (None for an interval)."""
+        return cron_trigger(self.cron) if self.cron else None
+
+
+_DOW_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_trigger(expression: str) -> CronTrigger:
+    """Parse a standard five-field crontab line.
+
+    Written by hand because APScheduler 3's ``CronTrigger.from_crontab`` numbers weekdays from
+    Monday = 0, unlike crontab (Sunday = 0 or 7): ``1-5`` would mean Tuesday to Saturday.
+    Numeric weekdays are turned into names first, so ``0 7 * * 1-5`` means Monday to Friday.
+    """
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"a cron expression has 5 fields, this has {len(fields)}")
+    weekday = re.sub(r"(?<![/\w])[0-7](?!\w)", lambda m: _DOW_NAMES[int(m.group())], fields[4])
+    return CronTrigger(
+        minute=fields[0], hour=fields[1], day=fields[2], month=fields[3], day_of_week=weekday
+    )
 
 
 class _Strict(BaseModel):
@@ -261,10 +290,7 @@ def _resolve_source(entry: SourceConfig, defaults: Defaults) -> Source:
         options = kind.Options.model_validate(entry.options)
     except ValidationError as exc:
         raise ConfigError(
-            [
-                f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                for e in exc.errors()
-            ]
+            [f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
         ) from None
     return Source(
         id=entry.id,

@@ -14,18 +14,22 @@ the budget is about 2 ms of CPU for a 70 KB page, and building a BeautifulSoup t
 page costs about 13 ms on its own. BeautifulSoup's ``UnicodeDammit`` is still used, but only to
 guess the encoding of the rare page that declares none and is not valid UTF-8.
 
-Link lists: a ``<ul>``/``<ol>`` whose every item is nothing but one link becomes one
-``LINK_LIST`` block per link, ``"Link text (href)"`` (href resolved against ``url``; same-page
-``#fragment`` links give just the text). Such lists are "see also" or document lists, where
-*which* page is linked is the content. Everywhere else links contribute only their text, so
-markup-only changes (attributes, tracking parameters) never change a block.
+Links: a list item that is nothing but one link becomes a ``LINK_LIST`` block,
+``"Link text (href)"`` (href resolved against ``url``; same-page ``#fragment`` links give just
+the text). Such items are "see also" or document lists, where *which* page is linked is the
+content. The decision is per item, not per list, so editing one item never changes the kind
+of its siblings. Everywhere else links contribute only their text, so markup-only changes
+(attributes, tracking parameters) never change a block.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+import threading
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Literal
@@ -40,7 +44,8 @@ from monitor.document import Block, BlockKind, Document, Metadata
 from monitor.normalise import normalise_document, normalise_text
 
 Profile = Literal["generic", "govuk"]
-Element = Any  # lxml ships no type stubs; lxml.html.HtmlElement at runtime
+Element = Any  # lxml ships no type stubs; lxml.etree._Element at runtime
+ClassIndex = dict[str, list[Any]]  # class name -> elements carrying it, in document order
 
 EMPTY_DOCUMENT = Document(title="", blocks=())
 
@@ -50,8 +55,6 @@ _JUNK_TAGS = (
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
     "canvas", "input", "button", "select", "textarea", "option", "datalist",
 )  # fmt: skip
-# ``hidden="until-found"`` is searchable collapsed content (GOV.UK accordions): keep it.
-_JUNK_CSS = ('[hidden]:not([hidden="until-found"])', '[aria-hidden="true"]')
 # Site furniture that is never document content. ``header``/``footer`` only count as noise
 # outside the main content (an article's own <header> holds its h1). Cookie banners are matched
 # by banner-like names, not by ``[id*=cookie]``, which would also drop headings such as
@@ -65,7 +68,7 @@ UNIVERSAL_NOISE: tuple[str, ...] = (
     "[class*=cookie-consent]", "[class*=cookie-message]", "[class*=cookie-notice]",
     "[class*=cookie-bar]", "[class*=cookiebanner]", "[class*=cookieconsent]",
 )  # fmt: skip
-# GOV.UK furniture inside main#content (DATA-SOURCES.md section 4), current and old markup.
+# GOV.UK furniture (DATA-SOURCES.md section 4), current gem-c-* and older app-c-* markup.
 GOVUK_NOISE: tuple[str, ...] = (
     "#global-cookie-message", ".gem-c-cookie-banner", ".gem-c-feedback", "#feedback",
     ".gem-c-contextual-sidebar", ".gem-c-related-navigation", ".gem-c-contextual-footer",
@@ -78,12 +81,10 @@ GOVUK_NOISE: tuple[str, ...] = (
     ".app-c-related-navigation", ".print-meta-data", ".gem-c-published-dates__toggle",
     ".app-c-published-dates__toggle", ".gem-c-metadata__definition-link",
 )  # fmt: skip
-_ATTACHMENT_CSS = ".gem-c-attachment, section.attachment"
 _ATTACHMENT_TITLE_CSS = ".gem-c-attachment__title, .title"
 _ATTACHMENT_META_CSS = (
     ".gem-c-attachment__metadata--compact, .gem-c-attachment__attribute, p.metadata"
 )
-_MAIN_CANDIDATES = ("main#content", "main", "[role=main]", "article")
 _CONTENT_TAGS = frozenset({"main", "article"})
 _TITLE_SUFFIX = re.compile(r"\s+[-–—|]\s+GOV\.UK$")
 
@@ -97,7 +98,7 @@ _LIST_TAGS = frozenset({"ul", "ol", "menu"})
 _CONTAINER_TAGS = frozenset({"html", "body", "div", "section", "article", "main", "aside",
                              "header", "footer", "nav", "blockquote", "figure", "details", "dl",
                              "form", "fieldset", "table", "thead", "tbody", "tfoot", "center",
-                             "hgroup", "search", "hr"})  # fmt: skip
+                             "hgroup", "search", "hr", "ul", "ol", "menu"})  # fmt: skip
 # Tags whose boundaries separate words when an element's text is flattened.
 _SPACED_TAGS = (
     _CONTAINER_TAGS
@@ -110,8 +111,13 @@ _SPACED_TAGS = (
 # Charset declaration in the first 1 KB (where the HTML spec's prescan looks).
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
-_UTF8_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_PARSERS = threading.local()
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Declared labels that browsers read as another encoding (WHATWG Encoding Standard). Old pages
+# that say iso-8859-1 are full of windows-1252 curly quotes, which libxml2 would turn into
+# C1 control characters; a UTF-16 label on ASCII-compatible bytes can only be wrong.
+_BROWSER_READS_AS = {"iso8859-1": "cp1252", "ascii": "cp1252", "utf-16": "utf-8",
+                     "utf-16-le": "utf-8", "utf-16-be": "utf-8", "utf-32": "utf-8"}  # fmt: skip
 
 
 @lru_cache(maxsize=256)
@@ -120,7 +126,78 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
+_SIMPLE_SELECTOR = re.compile(
+    r"^(?P<tag>[a-z][a-z0-9]*)$|^\.(?P<cls>[\w-]+)$|^#(?P<id>[\w-]+)$"
+    r"|^\[(?P<attr>[\w-]+)(?:(?P<op>[*^]?=)(?P<val>[\w-]+))?\]$"
+)
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    """Simple selectors (``tag``, ``.class``, ``#id``, ``[attr]``, ``[attr=v]``, ``[attr*=v]``,
+    ``[attr^=v]``) tested together: tags and classes by set lookup, attributes by one regex each.
+
+    Why not one ``CSSSelector("a, b, ...")``: libxml2 walks the tree once per selector and its
+    XPath string functions are slow, so 60 noise selectors cost ~6 ms on a 70 KB page; this
+    costs a few tenths of a millisecond inside a walk we make anyway.
+    """
+
+    tags: frozenset[str]
+    classes: frozenset[str]
+    attrs: tuple[tuple[str, re.Pattern[str]], ...]
+
+    @classmethod
+    def compile(cls, selectors: Iterable[str]) -> _Matcher:
+        """Compile ``selectors``; raise ValueError for anything but a simple selector."""
+        tags: set[str] = set()
+        classes: set[str] = set()
+        attrs: defaultdict[str, list[str]] = defaultdict(list)
+        for selector in selectors:
+            if not (m := _SIMPLE_SELECTOR.match(selector)):
+                raise ValueError(f"not a simple selector: {selector!r}")
+            if m["tag"] or m["cls"]:
+                (tags if m["tag"] else classes).add(m["tag"] or m["cls"])
+            else:
+                attr, op, value = ("id", "=", m["id"]) if m["id"] else m.group("attr", "op", "val")
+                attrs[attr].append(_ATTR_PATTERNS[op or ""].format(re.escape(value or "")))
+        patterns = tuple((a, re.compile("|".join(p))) for a, p in attrs.items())
+        return cls(frozenset(tags), frozenset(classes), patterns)
+
+    def __call__(self, el: Element, classes: list[str]) -> bool:
+        """True when ``el`` (whose class attribute splits into ``classes``) matches."""
+        if el.tag in self.tags or not self.classes.isdisjoint(classes):
+            return True
+        for attr, pattern in self.attrs:
+            value = el.get(attr)
+            if value is not None and pattern.search(value):
+                return True
+        return False
+
+
+# How each attribute operator becomes a regex alternative.
+_ATTR_PATTERNS = {"": "", "=": r"\A{}\Z", "*=": "{}", "^=": r"\A{}"}
+
+
+@lru_cache(maxsize=4)
+def _noise(profile: Profile) -> _Matcher:
+    """The noise matcher of ``profile``."""
+    return _Matcher.compile(UNIVERSAL_NOISE + (GOVUK_NOISE if profile == "govuk" else ()))
+
+
 # --- parsing -------------------------------------------------------------------------------
+def _parser(encoding: str | None = None) -> etree.HTMLParser:
+    """This thread's HTML parser for ``encoding`` (``None``: as the document declares).
+
+    Plain etree parsers, not lxml.html's: lxml.html looks up a Python element class for every
+    element proxy it creates, which costs ~10% of extraction and buys nothing here. One per
+    thread, because a shared lxml parser serialises concurrent parses on a lock.
+    """
+    cache: dict[str | None, etree.HTMLParser] = _PARSERS.__dict__.setdefault("by_encoding", {})
+    if encoding not in cache:
+        cache[encoding] = etree.HTMLParser(encoding=encoding)
+    return cache[encoding]
+
+
 def _declared_charset(head: bytes) -> str | None:
     """The encoding a BOM or ``<meta charset>`` declares, if Python knows it."""
     if head.startswith(_BOMS):
@@ -146,39 +223,98 @@ def _decodes(body: bytes, encoding: str) -> bool:
 
 
 def _guess_text(body: bytes) -> str:
-    """Decode a page with no usable declaration that is not UTF-8 (bs4's guesser)."""
-    text = UnicodeDammit(body, is_html=True).unicode_markup
+    """Decode a page whose declaration is missing or wrong and that is not UTF-8.
+
+    bs4's UnicodeDammit tries any declared encoding (meta or XML declaration) and then, like
+    an English-locale browser, windows-1252. Statistical guessing is not reached: on short
+    pages it confuses windows-1252 with windows-1250 (``crèche`` -> ``crčche``), and a guess
+    that changes between fetches would show up as a change.
+    """
+    text = UnicodeDammit(body, user_encodings=["windows-1252"], is_html=True).unicode_markup
     text = text if text is not None else body.decode("utf-8", "replace")
     return _XML_DECLARATION.sub("", text)  # lxml rejects str input with an XML declaration
+
+
+def _decode(body: bytes, encoding: str) -> str:
+    """``body`` decoded as ``encoding``, or as guessed if it is not valid in it."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError:
+        return _guess_text(body)
 
 
 def _parse(body: bytes | str) -> Element | None:
     """Parse a page; ``None`` when there is nothing to parse."""
     try:
         if isinstance(body, str):
-            return lxml.html.document_fromstring(_XML_DECLARATION.sub("", body))
+            return lxml.html.document_fromstring(_XML_DECLARATION.sub("", body), _parser())
         declared = _declared_charset(body[:1024])
+        if declared in _BROWSER_READS_AS:
+            text = _XML_DECLARATION.sub("", _decode(body, _BROWSER_READS_AS[declared]))
+            return lxml.html.document_fromstring(text, _parser())
         if declared and _decodes(body, declared):
-            return lxml.html.document_fromstring(body)  # lxml honours the declaration
+            return lxml.html.document_fromstring(body, _parser())  # lxml reads the declaration
         if _decodes(body, "utf-8"):
-            return lxml.html.document_fromstring(body, parser=_UTF8_PARSER)
-        return lxml.html.document_fromstring(_guess_text(body))
+            return lxml.html.document_fromstring(body, _parser("utf-8"))
+        return lxml.html.document_fromstring(_guess_text(body), _parser())
     except (etree.ParserError, ValueError):  # empty document, or nothing but comments
         return None
 
 
 # --- cleaning and finding the content ------------------------------------------------------
-def _remove_junk(root: Element, ignore: Sequence[str]) -> None:
-    """Drop invisible elements, comments, processing instructions and ``ignore`` matches."""
+def _is_hidden(el: Element) -> bool:
+    """``hidden`` (but not ``hidden="until-found"``, searchable accordions) or aria-hidden."""
+    return el.get("hidden", "until-found") != "until-found" or el.get("aria-hidden") == "true"
+
+
+def _drop_tree(el: Element) -> None:
+    """Remove ``el`` and its children, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
+def _strip_junk(root: Element, ignore: Sequence[str]) -> None:
+    """Drop never-visible elements, comments, processing instructions and ``ignore`` matches."""
     etree.strip_elements(root, *_JUNK_TAGS, with_tail=False)
     etree.strip_tags(root, etree.Comment, etree.ProcessingInstruction)
-    for el in _css(", ".join((*_JUNK_CSS, *ignore)))(root):
-        el.drop_tree()
+    for el in _css(", ".join(ignore))(root) if ignore else ():
+        _drop_tree(el)
 
 
-def _noise_css(profile: Profile) -> str:
-    """One selector matching all the noise of ``profile``."""
-    return ", ".join(UNIVERSAL_NOISE + (GOVUK_NOISE if profile == "govuk" else ()))
+def _clean(scope: Element, noise: _Matcher | None = None) -> ClassIndex:
+    """Drop hidden elements and (if given) ``noise`` inside ``scope``; index what is left.
+
+    One pass does both: the index (class name -> elements) makes finding GOV.UK components
+    later a dict lookup instead of another walk of the tree.
+    """
+    doomed, index = [], defaultdict(list)
+    for el in scope.iter():
+        classes = (el.get("class") or "").split()
+        if el is not scope and (
+            _is_hidden(el) or (noise is not None and _is_noise(el, classes, noise))
+        ):
+            doomed.append(el)
+            continue  # its descendants still get indexed, harmlessly: they are never walked
+        for name in classes:
+            index[name].append(el)
+    for el in doomed:
+        _drop_tree(el)
+    return index
+
+
+def _is_noise(
+    el: Element, classes: list[str], noise: _Matcher, roots: frozenset[Element] = frozenset()
+) -> bool:
+    """True for site furniture; a header/footer of the content itself is not furniture."""
+    return noise(el, classes) and not _is_protected(el, roots)
 
 
 def _is_protected(el: Element, roots: frozenset[Element]) -> bool:
@@ -188,11 +324,14 @@ def _is_protected(el: Element, roots: frozenset[Element]) -> bool:
     return any(a.tag in _CONTENT_TAGS or a in roots for a in el.iterancestors())
 
 
-def _remove_noise(scope: Element, css: str, roots: frozenset[Element] = frozenset()) -> None:
+def _remove_noise(scope: Element, noise: _Matcher, roots: frozenset[Element]) -> None:
     """Drop noise elements inside ``scope`` (never ``scope`` itself)."""
-    for el in _css(css)(scope):
-        if el is not scope and not _is_protected(el, roots):
-            el.drop_tree()
+    for el in [
+        el
+        for el in scope.iterdescendants()
+        if _is_noise(el, (el.get("class") or "").split(), noise, roots)
+    ]:
+        _drop_tree(el)
 
 
 def _outermost(elements: list[Element]) -> list[Element]:
@@ -201,7 +340,7 @@ def _outermost(elements: list[Element]) -> list[Element]:
     return [el for el in elements if not any(a in chosen for a in el.iterancestors())]
 
 
-def _selected_roots(root: Element, select: Sequence[str], noise: str) -> list[Element]:
+def _selected_roots(root: Element, select: Sequence[str], noise: _Matcher) -> list[Element]:
     """The union of ``select`` matches in document order, with their noise removed."""
     roots = _outermost(_css(", ".join(select))(root))
     for el in roots:
@@ -209,17 +348,21 @@ def _selected_roots(root: Element, select: Sequence[str], noise: str) -> list[El
     return roots
 
 
+def _text_length(el: Element) -> int:
+    """Characters of text under ``el`` (whitespace included; used for scoring only)."""
+    return sum(len(t) for t in el.itertext())
+
+
 def _link_density(el: Element) -> float:
     """Share of ``el``'s text that sits inside links."""
-    total = len(el.text_content()) or 1
-    return sum(len(a.text_content()) for a in el.iter("a")) / total
+    return sum(_text_length(a) for a in el.iter("a")) / (_text_length(el) or 1)
 
 
 def _densest(body: Element) -> Element:
     """Readability-style guess: the element whose paragraphs hold the most non-link text."""
     scores: dict[Element, float] = {}
     for p in body.iter("p", "pre"):
-        length = len(p.text_content().strip())
+        length = len(normalise_text("".join(p.itertext())))
         parent = p.getparent()
         if length < 25 or parent is None:  # 25: too short to be body text
             continue
@@ -231,16 +374,34 @@ def _densest(body: Element) -> Element:
     return max(scores, key=lambda el: scores[el] * (1 - _link_density(el)))
 
 
-def _main_roots(root: Element, noise: str) -> list[Element]:
-    """The main content: a main/article landmark, else the densest text block."""
-    _remove_noise(root, noise)
+def _landmark(root: Element) -> Element | None:
+    """The first of ``main#content``, ``main``, ``[role=main]``, ``article``."""
+    mains = list(root.iter("main"))
+    if mains:
+        return next((m for m in mains if m.get("id") == "content"), mains[0])
+    if roles := _css("[role=main]")(root):
+        return roles[0]
+    return next(root.iter("article"), None)
+
+
+def _content(
+    root: Element, select: Sequence[str], noise: _Matcher
+) -> tuple[list[Element], ClassIndex]:
+    """The content roots, cleaned, and the class index of what was cleaned.
+
+    Without ``select``: a main/article landmark, else the densest text block of the body.
+    Only that landmark is cleaned and indexed: the rest of the page is never read, so the
+    site header and footer (often half of a page's markup) cost nothing beyond parsing.
+    """
+    if select:
+        index = _clean(root)
+        return _selected_roots(root, select, noise), index
     body = root.find("body")
     if body is None:
-        return []
-    for selector in _MAIN_CANDIDATES:
-        if found := _css(selector)(root):
-            return [found[0]]
-    return [_densest(body)]
+        return [], {}
+    landmark = _landmark(root)
+    index = _clean(landmark if landmark is not None else body, noise)
+    return [landmark if landmark is not None else _densest(body)], index
 
 
 # --- flattening text -----------------------------------------------------------------------
@@ -293,12 +454,6 @@ class _Walker:
         if not text.isspace() and text:
             self.blocks.append(Block(BlockKind.PARAGRAPH, text))
 
-    def walk(self, el: Element) -> None:
-        """Emit the blocks of ``el``, then keep its tail as loose text."""
-        self.visit(el)
-        if el.tail:
-            self.pending.append(el.tail)
-
     def visit(self, el: Element) -> None:
         """Dispatch on what ``el`` is."""
         tag = el.tag
@@ -308,8 +463,6 @@ class _Walker:
             self.emit(BlockKind.HEADING, _text(el), _HEADING_LEVEL[tag])
         elif tag in _PARAGRAPH_TAGS:
             self.emit(BlockKind.PARAGRAPH, _text(el))
-        elif tag in _LIST_TAGS:
-            self.listing(el)
         elif tag == "li":
             self.item(el)
         elif tag == "tr":
@@ -326,23 +479,18 @@ class _Walker:
             self.pending.append(" ")
         if el.text:
             self.pending.append(el.text)
-        for child in el:
-            self.walk(child)
+        for child in el:  # two stack frames per level: libxml2 caps depth at 255
+            self.visit(child)
+            if child.tail:
+                self.pending.append(child.tail)
         if boundary:
             self.flush()
 
-    def listing(self, el: Element) -> None:
-        """A list of bare links becomes link blocks; any other list, list items."""
-        items = [child for child in el if child.tag == "li"]
-        links = [_sole_link(li) for li in items]
-        if not items or any(link is None for link in links):
-            self.container(el)
-            return
-        for link in links:
-            self.emit(BlockKind.LINK_LIST, self.link_text(link))
-
     def item(self, li: Element) -> None:
-        """A list item's own text, then any lists nested in it."""
+        """A bare link's link block, or the item's own text then any lists nested in it."""
+        if (link := _sole_link(li)) is not None:
+            self.emit(BlockKind.LINK_LIST, self.link_text(link))
+            return
         parts, nested = [li.text or ""], []
         for child in li:
             if child.tag in _LIST_TAGS or child.tag == "table":
@@ -376,23 +524,29 @@ class _Walker:
 
 def _sole_link(li: Element) -> Element | None:
     """The one link that makes up all of ``li``'s text, if there is one."""
-    links = li.findall(".//a")
+    if li.text and not li.text.isspace():
+        return None
+    links = list(li.iter("a"))
     if len(links) != 1 or links[0].get("href") is None:
         return None
-    if any(True for _ in li.iter(*_LIST_TAGS)):
+    if next(li.iter(*_LIST_TAGS), None) is not None:
         return None
     return links[0] if _text(li).split() == _text(links[0]).split() else None
 
 
-def _walk(roots: Iterable[Element], url: str = "") -> list[Block]:
+def _attachments(index: ClassIndex) -> list[Element]:
+    """GOV.UK attachment components, current (``.gem-c-attachment``) and old markup."""
+    old = [el for el in index.get("attachment", ()) if el.tag == "section"]
+    return index.get("gem-c-attachment", []) + old
+
+
+def _walk(roots: Iterable[Element], url: str = "", index: ClassIndex | None = None) -> list[Block]:
     """Blocks of each root in turn."""
-    blocks: list[Block] = []
+    walker = _Walker(url, _attachments(index or {}))
     for root in roots:
-        walker = _Walker(url, _css(_ATTACHMENT_CSS)(root))
         walker.visit(root)
         walker.flush()
-        blocks += walker.blocks
-    return blocks
+    return walker.blocks
 
 
 # --- title and GOV.UK page metadata --------------------------------------------------------
@@ -434,58 +588,77 @@ def _sorted_history(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: _timestamp_key(pair[0]))
 
 
-def _html_history(root: Element) -> list[tuple[str, str]]:
+def _by_class(index: ClassIndex, *names: str) -> list[Element]:
+    """Elements carrying any of the class ``names``."""
+    return [el for name in names for el in index.get(name, ())]
+
+
+def _class_texts(index: ClassIndex, *names: str) -> list[str]:
+    """Normalised, non-empty texts of the elements carrying any of the class ``names``."""
+    return [t for el in _by_class(index, *names) if (t := normalise_text(_text(el)))]
+
+
+def _change_item(item: Element) -> tuple[str, str]:
+    """``(datetime, note)`` of one ``published-dates__change-item``."""
+    time = next((t for t in item.iter("time") if t.get("datetime")), None)
+    notes = (el for el in item.iter() if "published-dates__change-note" in (el.get("class") or ""))
+    note = next(notes, None)
+    return (
+        time.get("datetime").strip() if time is not None else "",
+        normalise_text(_text(note)) if note is not None else "",
+    )
+
+
+def _html_history(index: ClassIndex) -> list[tuple[str, str]]:
     """The change history of a GOV.UK page (``published-dates`` component), oldest first."""
-    pairs = []
-    css = ".gem-c-published-dates__change-item, .app-c-published-dates__change-item"
-    for item in _css(css)(root):
-        times = _css("time[datetime]")(item)
-        stamp = times[0].get("datetime") if times else ""
-        note = _texts(item, "[class*=published-dates__change-note]")
-        pairs.append((stamp.strip(), note[0] if note else ""))
-    return _sorted_history(pairs)
+    items = _by_class(
+        index, "gem-c-published-dates__change-item", "app-c-published-dates__change-item"
+    )
+    return _sorted_history(_change_item(item) for item in items)
 
 
-def _metadata_terms(root: Element) -> dict[str, str]:
+def _metadata_terms(index: ClassIndex) -> dict[str, str]:
     """The ``.gem-c-metadata`` list as ``{"published": "3 April 2020", ...}``."""
     terms = {}
-    for dt in _css(".gem-c-metadata dt")(root):
+    for dt in (dt for box in _by_class(index, "gem-c-metadata") for dt in box.iter("dt")):
         dd = dt.getnext()
         if dd is not None and dd.tag == "dd":
             terms[normalise_text(_text(dt)).rstrip(":").lower()] = normalise_text(_text(dd))
     return terms
 
 
-def _stated_dates(root: Element) -> tuple[str | None, str | None]:
+def _stated_dates(index: ClassIndex) -> tuple[str | None, str | None]:
     """(published, updated) as ISO dates, from the words on the page."""
-    terms = _metadata_terms(root)
+    terms = _metadata_terms(index)
     published = _iso_date(terms.get("published", ""))
     updated = _iso_date(terms.get("last updated", ""))
-    for text in _texts(root, ".gem-c-published-dates, .app-c-published-dates"):
+    for text in _class_texts(index, "gem-c-published-dates", "app-c-published-dates"):
         published = published or _iso_date(text.partition("Published")[2])
         updated = updated or _iso_date(text.partition("Last updated")[2])
-    for text in _texts(root, ".publication-header__last-changed, .gem-c-inverse-header__subtext"):
+    for text in _class_texts(
+        index, "publication-header__last-changed", "gem-c-inverse-header__subtext"
+    ):
         updated = updated or _iso_date(text)
     return published, updated
 
 
-def _withdrawn_notice(root: Element) -> str | None:
+def _withdrawn_notice(index: ClassIndex) -> str | None:
     """Text of the withdrawal notice, if the page has one."""
-    notices = _texts(root, ".gem-c-notice, .app-c-notice, .withdrawal-notice")
+    notices = _class_texts(index, "gem-c-notice", "app-c-notice", "withdrawal-notice")
     return next((n for n in notices if "withdrawn" in n.lower()), None)
 
 
-def _govuk_metadata(root: Element) -> Metadata:
+def _govuk_metadata(index: ClassIndex) -> Metadata:
     """Dates, change note, withdrawal and document type from GOV.UK page components."""
-    history = _html_history(root)
-    published, updated = _stated_dates(root)
-    doc_type = _texts(root, ".gem-c-title__context")
+    history = _html_history(index)
+    published, updated = _stated_dates(index)
+    doc_type = _class_texts(index, "gem-c-title__context")
     return Metadata(
         published=history[0][0] if history else published,
         updated=history[-1][0] if history else updated,
         change_note=history[-1][1] if history else None,
         document_type=doc_type[0] if doc_type else None,
-        withdrawn=_withdrawn_notice(root),
+        withdrawn=_withdrawn_notice(index),
         extra=tuple(("change_history", f"{stamp}: {note}") for stamp, note in history),
     )
 
@@ -508,22 +681,22 @@ def extract_html(
     root = _parse(body)
     if root is None:
         return EMPTY_DOCUMENT
-    _remove_junk(root, ignore)
-    metadata = _govuk_metadata(root) if profile == "govuk" else Metadata()
-    noise = _noise_css(profile)
-    roots = _selected_roots(root, select, noise) if select else _main_roots(root, noise)
-    document = Document(_title(root, roots), tuple(_walk(roots, url)), metadata)
+    _strip_junk(root, ignore)
+    roots, index = _content(root, select, _noise(profile))
+    metadata = _govuk_metadata(index) if profile == "govuk" else Metadata()
+    document = Document(_title(root, roots), tuple(_walk(roots, url, index)), metadata)
     return normalise_document(document)
 
 
-def _fragment_blocks(html: str | None) -> list[Block]:
+def _fragment_blocks(html: str | None, url: str = "") -> list[Block]:
     """Blocks of an HTML fragment such as a Content API ``details.body``."""
     root = _parse(html) if html and html.strip() else None
     if root is None:
         return []
-    _remove_junk(root, ())
+    _strip_junk(root, ())
+    index = _clean(root)
     body = root.find("body")
-    return _walk([body] if body is not None else [])
+    return _walk([body] if body is not None else [], url, index)
 
 
 def _html_text(html: str | None) -> str:
@@ -531,14 +704,31 @@ def _html_text(html: str | None) -> str:
     return normalise_text(" ".join(b.text for b in _fragment_blocks(html)))
 
 
+# --- GOV.UK Content API items --------------------------------------------------------------
+GOVUK_ROOT = "https://www.gov.uk"
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (API data is not trusted)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _objects(value: Any) -> list[Mapping[str, Any]]:
+    """The JSON objects in ``value`` if it is a list, else none."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _string(value: Any) -> str | None:
+    """``value`` if it is a non-empty string, else ``None``."""
+    return value if isinstance(value, str) and value else None
+
+
 def _body_html(body: Any) -> str | None:
     """A body given as HTML, or as a list of ``{content_type, content}`` alternatives."""
     if isinstance(body, str):
         return body
-    if isinstance(body, list):
-        html = [b.get("content") for b in body if b.get("content_type") == "text/html"]
-        return html[0] if html else None
-    return None
+    html = [b.get("content") for b in _objects(body) if b.get("content_type") == "text/html"]
+    return _string(html[0]) if html else None
 
 
 def _attachment_block(att: Mapping[str, Any]) -> Block:
@@ -551,26 +741,28 @@ def _attachment_block(att: Mapping[str, Any]) -> Block:
     return Block(BlockKind.PARAGRAPH, f"{text} ({described})" if described else text)
 
 
-def _parts_blocks(parts: Iterable[Mapping[str, Any]]) -> list[Block]:
+def _parts_blocks(parts: list[Mapping[str, Any]], url: str) -> list[Block]:
     """Each part of a multi-part item: its title as a heading, then its body."""
     blocks: list[Block] = []
     for part in parts:
         blocks.append(Block(BlockKind.HEADING, str(part.get("title") or ""), 2))
-        blocks += _fragment_blocks(_body_html(part.get("body")))
+        blocks += _fragment_blocks(_body_html(part.get("body")), url)
     return blocks
 
 
-def _collection_blocks(data: Mapping[str, Any]) -> list[Block]:
+def _collection_blocks(data: Mapping[str, Any], url: str) -> list[Block]:
     """A document collection's groups: heading, body and one link block per document."""
-    linked = {d.get("content_id"): d for d in (data.get("links") or {}).get("documents") or []}
+    linked = {
+        d.get("content_id"): d for d in _objects(_mapping(data.get("links")).get("documents"))
+    }
     blocks: list[Block] = []
-    for group in (data.get("details") or {}).get("collection_groups") or []:
+    for group in _objects(_mapping(data.get("details")).get("collection_groups")):
         blocks.append(Block(BlockKind.HEADING, str(group.get("title") or ""), 2))
-        blocks += _fragment_blocks(_body_html(group.get("body")))
+        blocks += _fragment_blocks(_body_html(group.get("body")), url)
         for doc in (linked.get(cid) for cid in group.get("documents") or []):
             if doc:
-                text = f"{doc.get('title', '')} ({doc.get('base_path', '')})"
-                blocks.append(Block(BlockKind.LINK_LIST, text))
+                href = urljoin(url, str(doc.get("base_path") or ""))
+                blocks.append(Block(BlockKind.LINK_LIST, f"{doc.get('title', '')} ({href})"))
     return blocks
 
 
@@ -595,33 +787,34 @@ def _detail_blocks(details: Mapping[str, Any]) -> list[Block]:
 
 def _api_history(details: Mapping[str, Any]) -> list[tuple[str, str]]:
     """``details.change_history`` as ``(public_timestamp, note)`` pairs, oldest first."""
-    items = details.get("change_history") or []
+    items = _objects(details.get("change_history"))
     return _sorted_history(
-        (str(i.get("public_timestamp", "")), str(i.get("note", ""))) for i in items
+        (str(i.get("public_timestamp") or ""), str(i.get("note") or "")) for i in items
     )
 
 
 def _api_withdrawn(data: Mapping[str, Any]) -> str | None:
     """``"<explanation> (withdrawn at <withdrawn_at>)"`` for a withdrawn item."""
-    notice = data.get("withdrawn_notice") or {}
+    notice = _mapping(data.get("withdrawn_notice"))
     if not notice:
         return None
-    explanation = _html_text(notice.get("explanation")) or "Withdrawn"
-    at = notice.get("withdrawn_at")
+    explanation = _html_text(_string(notice.get("explanation"))) or "Withdrawn"
+    at = _string(notice.get("withdrawn_at"))
     return f"{explanation} (withdrawn at {at})" if at else explanation
 
 
 def _api_metadata(data: Mapping[str, Any], withdrawn: str | None) -> Metadata:
     """Dates, type, change note and change history; never the noisy fields."""
-    details = data.get("details") or {}
+    details = _mapping(data.get("details"))
     history = _api_history(details)
     notes = (history[-1][1] if history else None, details.get("change_note"),
              data.get("change_note"), details.get("latest_change_note"))  # fmt: skip
+    published = _string(data.get("first_published_at")) or _string(details.get("first_public_at"))
     return Metadata(
-        published=data.get("first_published_at") or details.get("first_public_at"),
-        updated=data.get("public_updated_at"),
-        change_note=next((n for n in notes if n), None),
-        document_type=data.get("document_type"),
+        published=published,
+        updated=_string(data.get("public_updated_at")),
+        change_note=next((n for n in map(_string, notes) if n), None),
+        document_type=_string(data.get("document_type")),
         withdrawn=withdrawn,
         extra=tuple(("change_history", f"{stamp}: {n}") for stamp, n in history),
     )
@@ -629,21 +822,24 @@ def _api_metadata(data: Mapping[str, Any], withdrawn: str | None) -> Metadata:
 
 def _api_blocks(data: Mapping[str, Any], withdrawn: str | None) -> list[Block]:
     """Withdrawal, description, body, parts, collections, documents, attachments, details."""
-    details = data.get("details") or {}
+    details = _mapping(data.get("details"))
+    url = urljoin(GOVUK_ROOT, _string(data.get("base_path")) or "/")
     blocks = [Block(BlockKind.PARAGRAPH, f"Withdrawn: {withdrawn}")] if withdrawn else []
     blocks.append(Block(BlockKind.PARAGRAPH, str(data.get("description") or "")))
-    blocks += _fragment_blocks(_body_html(details.get("body")))
-    blocks += _parts_blocks(details.get("parts") or [])
-    blocks += _collection_blocks(data)
-    for html in details.get("documents") or []:
-        blocks += _fragment_blocks(_body_html(html))
-    blocks += [_attachment_block(a) for a in details.get("attachments") or []]
+    blocks += _fragment_blocks(_body_html(details.get("body")), url)
+    blocks += _parts_blocks(_objects(details.get("parts")), url)
+    blocks += _collection_blocks(data, url)
+    documents = details.get("documents")  # deprecated: pre-rendered HTML strings
+    for html in documents if isinstance(documents, list) else []:
+        blocks += _fragment_blocks(_body_html(html), url)
+    blocks += [_attachment_block(a) for a in _objects(details.get("attachments"))]
     return blocks + _detail_blocks(details)
 
 
 def extract_govuk_content(data: Mapping[str, Any]) -> Document:
     """Build a normalised :class:`Document` from a GOV.UK Content API item.
 
+    Relative links resolve against the item's www.gov.uk address, as on the HTML page.
     Deliberately ignores ``updated_at``, ``publishing_request_id`` and the links'
     ``public_updated_at``: they move without any visible change (DATA-SOURCES.md 1.2).
     """
@@ -656,4 +852,11 @@ def extract_govuk_content(data: Mapping[str, Any]) -> Document:
     return normalise_document(document)
 
 
-__all__ = ["GOVUK_NOISE", "UNIVERSAL_NOISE", "Profile", "extract_govuk_content", "extract_html"]
+__all__ = [
+    "EMPTY_DOCUMENT",
+    "GOVUK_NOISE",
+    "UNIVERSAL_NOISE",
+    "Profile",
+    "extract_govuk_content",
+    "extract_html",
+]

@@ -194,7 +194,7 @@ class Fetcher:
             parser.parse([])
             return parser
         if response.status_code in (401, 403):
-            parser.disallow_all = True  # the robots.txt convention for an access-denied file
+            parser.disallow_all = True  # type: ignore[attr-defined]  # the robots.txt convention for an access-denied file
         elif response.status_code == 200:
             parser.parse(response.text.splitlines())
         else:

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import replace
 
-from monitor.document import BlockKind, Document, Metadata
+from monitor.document import Block, BlockKind, Document, Metadata
 
 # Invisible characters that editors and CMSs sprinkle into text: zero-width space / non-joiner
 # / joiner, word joiner, BOM, soft hyphen. They are deleted, not turned into spaces. (This also
 # strips ZWJ from emoji sequences and ZWNJ from Persian-script text; neither matters for
 # English-language policy pages, and both otherwise show up as phantom diffs.)
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-# In a str pattern ``\s`` is Unicode-aware: it covers NBSP (U+00A0), narrow NBSP (U+202F),
-# figure space, ideographic space, line/paragraph separators, tabs and newlines.
-_WHITESPACE = re.compile(r"\s+")
 
 # --- is_content_missing thresholds -------------------------------------------------------
 #: Below this many characters of block text a page counts as near-empty.
@@ -44,7 +40,7 @@ ERROR_PHRASES: tuple[str, ...] = (
     r"service (?:is )?(?:temporarily )?unavailable",
     r"\b(?:down for|under(?:going)?|scheduled|planned) maintenance\b",
     r"\bmaintenance (?:mode|page|in progress)\b",
-    r"we(?:'re| are) (?:currently )?(?:carrying out|doing|performing) maintenance",
+    r"we(?:['’]re| are) (?:currently )?(?:carrying out|doing|performing) maintenance",
     r"access denied",
     r"\b403\b.*forbidden",
     r"internal server error",
@@ -61,7 +57,10 @@ def normalise_text(s: str) -> str:
     """Return ``s`` in NFC with invisible characters removed and whitespace collapsed."""
     if not s.isascii():
         s = _INVISIBLE.sub("", unicodedata.normalize("NFC", s))
-    return _WHITESPACE.sub(" ", s).strip()
+    # str.split() with no argument splits on every Unicode whitespace character (the same set
+    # as a str-pattern ``\s``: NBSP, narrow NBSP, figure and ideographic spaces, line and
+    # paragraph separators, tabs, newlines) and is ~4x faster than ``re.sub(r"\s+", " ", s)``.
+    return " ".join(s.split())
 
 
 def _normalise_optional(s: str | None) -> str | None:
@@ -84,7 +83,9 @@ def _normalise_metadata(meta: Metadata) -> Metadata:
 
 def normalise_document(doc: Document) -> Document:
     """Normalise the title, block texts and metadata; drop blocks left empty."""
-    blocks = tuple(replace(b, text=text) for b in doc.blocks if (text := normalise_text(b.text)))
+    blocks = tuple(
+        Block(b.kind, text, b.level) for b in doc.blocks if (text := normalise_text(b.text))
+    )
     return Document(
         title=normalise_text(doc.title),
         blocks=blocks,

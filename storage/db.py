@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 
 from storage.errors import StorageError
@@ -30,6 +30,16 @@ def database_url(explicit: str | None = None) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def require_existing(url: str) -> None:
+    """Refuse a SQLite file that does not exist (connecting would create an empty one)."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return
+    if not Path(path).exists():
+        raise StorageError(f"no database at {path}; run 'policy-monitor init' or 'check' first")
 
 
 def make_engine(url: str) -> Engine:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore
@@ -90,9 +91,25 @@ class Written:
     """The ids a written check produced."""
 
     source_id: str
-    check_id: int
     snapshot_id: int | None
     change_id: int | None
+
+
+@dataclass(slots=True)
+class _Cursor:
+    """The columns of a source row a batch reads and advances (plain values, not ORM)."""
+
+    id: str
+    last_body_id: str | None
+    last_snapshot_id: int | None
+    consecutive_failures: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    check: dict[str, Any]
+    source: dict[str, Any]
+    ids: Written
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,25 +158,49 @@ class Store:
         return {i: found.get(i, SourceState(i)) for i in ids}
 
     def write(self, records: Sequence[CheckRecord]) -> list[Written]:
-        """Write a batch of checks in one transaction; return the ids they produced."""
-        with self.session() as session, session.begin():
-            return [self._write_one(session, record) for record in records]
+        """Write a batch of checks in one transaction; return the ids they produced.
 
-    def _write_one(self, session: Session, record: CheckRecord) -> Written:
-        source = session.get(SourceRow, record.source_id)
-        if source is None:
-            raise StorageError(f"source {record.source_id!r} is not in the database")
+        The common outcomes (not modified, unchanged, error) are written with two
+        ``executemany`` statements per batch; only new versions need a row-by-row insert
+        because their ids are needed for the change rows.
+        """
+        with self.session() as session, session.begin():
+            sources = self._load_sources(session, records)
+            written = [self._write_one(session, sources[r.source_id], r) for r in records]
+            session.execute(insert(CheckRow), [w.check for w in written])
+            session.execute(update(SourceRow), [w.source for w in written])
+        return [w.ids for w in written]
+
+    def _load_sources(self, session: Session, records: Sequence[CheckRecord]) -> dict[str, _Cursor]:
+        ids = {r.source_id for r in records}
+        query = select(
+            SourceRow.id,
+            SourceRow.last_body_id,
+            SourceRow.last_snapshot_id,
+            SourceRow.consecutive_failures,
+        ).where(SourceRow.id.in_(ids))
+        rows = {row[0]: _Cursor(*row) for row in session.execute(query)}
+        missing = ids - rows.keys()
+        if missing:
+            raise StorageError(f"sources not in the database: {', '.join(sorted(missing))}")
+        return rows
+
+    def _write_one(self, session: Session, source: _Cursor, record: CheckRecord) -> _Pending:
         body_id = self._put_body(session, source, record)
         snapshot_id = self._add_snapshot(session, record, body_id)
         change_id = self._add_change(session, source, record, snapshot_id)
-        check_id = session.execute(
-            insert(CheckRow).returning(CheckRow.id),
-            [_check_values(record, body_id, snapshot_id, change_id)],
-        ).scalar_one()
-        _update_source(source, record, body_id, snapshot_id)
-        return Written(record.source_id, check_id, snapshot_id, change_id)
+        values = _source_values(source, record, body_id, snapshot_id)
+        # later records of the same source in this batch must see this one's effect
+        source.last_body_id = values.get("last_body_id", source.last_body_id)
+        source.last_snapshot_id = values.get("last_snapshot_id", source.last_snapshot_id)
+        source.consecutive_failures = values["consecutive_failures"]
+        return _Pending(
+            check=_check_values(record, body_id, snapshot_id, change_id),
+            source=values,
+            ids=Written(record.source_id, snapshot_id, change_id),
+        )
 
-    def _put_body(self, session: Session, source: SourceRow, record: CheckRecord) -> str | None:
+    def _put_body(self, session: Session, source: _Cursor, record: CheckRecord) -> str | None:
         if record.body is None:
             return None
         stored = self.blobs.put(
@@ -173,44 +214,40 @@ class Store:
         if record.status not in ("new", "changed") or body_id is None:
             return None
         session.flush()  # the blob row must exist before a snapshot refers to it
-        row = SnapshotRow(
-            source_id=record.source_id,
-            fetched_at=record.started_at,
-            content_hash=record.content_hash or "",
-            body_id=body_id,
-            url=record.url or "",
-            final_url=record.final_url or record.url or "",
-            content_type=record.content_type,
-            etag=record.etag,
-            last_modified=record.last_modified,
-            title=record.title,
-            text_length=record.text_length,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        values = {
+            "source_id": record.source_id,
+            "fetched_at": record.started_at,
+            "content_hash": record.content_hash or "",
+            "body_id": body_id,
+            "url": record.url or "",
+            "final_url": record.final_url or record.url or "",
+            "content_type": record.content_type,
+            "etag": record.etag,
+            "last_modified": record.last_modified,
+            "title": record.title,
+            "text_length": record.text_length,
+        }
+        return session.execute(insert(SnapshotRow).returning(SnapshotRow.id), [values]).scalar_one()
 
     def _add_change(
-        self, session: Session, source: SourceRow, record: CheckRecord, snapshot_id: int | None
+        self, session: Session, source: _Cursor, record: CheckRecord, snapshot_id: int | None
     ) -> int | None:
         change = record.change
         if change is None or snapshot_id is None or source.last_snapshot_id is None:
             return None
-        row = ChangeRow(
-            source_id=record.source_id,
-            from_snapshot_id=source.last_snapshot_id,
-            to_snapshot_id=snapshot_id,
-            detected_at=record.started_at,
-            blocks_added=change.added,
-            blocks_removed=change.removed,
-            blocks_modified=change.modified,
-            words_added=change.words_added,
-            words_removed=change.words_removed,
-            diff_json=change.diff_json,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        values = {
+            "source_id": record.source_id,
+            "from_snapshot_id": source.last_snapshot_id,
+            "to_snapshot_id": snapshot_id,
+            "detected_at": record.started_at,
+            "blocks_added": change.added,
+            "blocks_removed": change.removed,
+            "blocks_modified": change.modified,
+            "words_added": change.words_added,
+            "words_removed": change.words_removed,
+            "diff_json": change.diff_json,
+        }
+        return session.execute(insert(ChangeRow).returning(ChangeRow.id), [values]).scalar_one()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -295,7 +332,7 @@ def _state(row: SourceRow) -> SourceState:
 
 def _check_values(
     record: CheckRecord, body_id: str | None, snapshot_id: int | None, change_id: int | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     return {
         "source_id": record.source_id,
         "started_at": record.started_at,
@@ -312,28 +349,36 @@ def _check_values(
     }
 
 
-def _update_source(
-    source: SourceRow, record: CheckRecord, body_id: str | None, snapshot_id: int | None
-) -> None:
-    source.last_checked_at = record.started_at
-    source.last_status = record.status
+def _source_values(
+    source: _Cursor, record: CheckRecord, body_id: str | None, snapshot_id: int | None
+) -> dict[str, Any]:
+    """The new column values of the source row after ``record``."""
+    values: dict[str, Any] = {
+        "id": source.id,
+        "last_checked_at": record.started_at,
+        "last_status": record.status,
+        "consecutive_failures": 0,
+    }
     if record.status == "error":
-        source.last_error = record.error
-        source.consecutive_failures = (source.consecutive_failures or 0) + 1
-        return
-    source.last_error = None
-    source.consecutive_failures = 0
+        values["last_error"] = record.error
+        values["consecutive_failures"] = (source.consecutive_failures or 0) + 1
+        return values
+    values["last_error"] = None
     if record.etag or record.last_modified or record.status != "not-modified":
-        source.etag, source.last_modified = record.etag, record.last_modified
-        source.validators_url = record.url
+        values.update(
+            etag=record.etag, last_modified=record.last_modified, validators_url=record.url
+        )
     if body_id is not None:
-        source.last_body_id = body_id
+        values["last_body_id"] = body_id
     if snapshot_id is not None:
-        source.last_snapshot_id = snapshot_id
-        source.last_hash = record.content_hash
-        source.last_text_length = record.text_length
+        values.update(
+            last_snapshot_id=snapshot_id,
+            last_hash=record.content_hash,
+            last_text_length=record.text_length,
+        )
     if record.status == "changed":
-        source.last_changed_at = record.started_at
+        values["last_changed_at"] = record.started_at
+    return values
 
 
 def _snapshot_info(row: SnapshotRow) -> SnapshotInfo:
@@ -349,5 +394,3 @@ def _snapshot_info(row: SnapshotRow) -> SnapshotInfo:
         title=row.title,
         text_length=row.text_length,
     )
-
-

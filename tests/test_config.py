@@ -54,13 +54,25 @@ def test_defaults_apply(tmp_path: Path) -> None:
     [
         ("url: not a url", "sources.yaml: entry 1 (dfe-page) -> url: Input should be a valid URL"),
         ("colour: blue", "sources.yaml: entry 1 (dfe-page) -> colour: unknown setting"),
-        ("every: fortnightly", "sources.yaml: entry 1 (dfe-page) -> every: Value error, 'fortnightly'"),
-        ("kind: pdf", "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'pdf'; known kinds: govuk, html"),
-        ("options: {use_apj: false}", "sources.yaml: entry 1 (dfe-page) -> options.use_apj: Extra inputs"),
+        (
+            "every: fortnightly",
+            "sources.yaml: entry 1 (dfe-page) -> every: Value error, 'fortnightly'",
+        ),
+        (
+            "kind: pdf",
+            "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'pdf'; "
+            "known kinds: govuk, html",
+        ),
+        (
+            "options: {use_apj: false}",
+            "sources.yaml: entry 1 (dfe-page) -> options.use_apj: Extra inputs",
+        ),
     ],
 )
 def test_entry_errors_name_the_entry_and_field(tmp_path: Path, entry: str, expected: str) -> None:
-    base = "sources:\n  - id: dfe-page\n    name: N\n    url: https://example.org/\n    kind: html\n"
+    base = (
+        "sources:\n  - id: dfe-page\n    name: N\n    url: https://example.org/\n    kind: html\n"
+    )
     lines = base.splitlines()
     key = entry.split(":", 1)[0]
     lines = [line for line in lines if not line.strip().startswith(f"{key}:")]
@@ -96,7 +108,10 @@ sources:
         ("sources: {}\n", "sources.yaml: sources: Input should be a valid list"),
         ("srcs: []\n", "sources.yaml: srcs: unknown setting"),
         ("defaults: {every: 0m}\n", "sources.yaml: defaults.every: Value error, interval must be"),
-        ("hosts: {www.gov.uk: {rate: -1}}\n", "sources.yaml: hosts.www.gov.uk.rate: Input should be"),
+        (
+            "hosts: {www.gov.uk: {rate: -1}}\n",
+            "sources.yaml: hosts.www.gov.uk.rate: Input should be",
+        ),
     ],
 )
 def test_file_level_errors(tmp_path: Path, text: str, expected: str) -> None:
@@ -126,3 +141,20 @@ def test_empty_file_means_no_sources(tmp_path: Path) -> None:
 def test_schedule_parse(text: str, interval: timedelta | None, cron: str | None) -> None:
     schedule = Schedule.parse(text)
     assert (schedule.interval, schedule.cron) == (interval, cron)
+
+
+def test_cron_weekdays_follow_crontab_not_apscheduler() -> None:
+    """crontab: 0 and 7 are Sunday, 1-5 Monday to Friday (APScheduler 3 alone gets it wrong)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    trigger = Schedule.parse("0 7 * * 1-5").trigger()
+    assert trigger is not None
+    saturday = datetime(2026, 11, 28, 8, 0, tzinfo=ZoneInfo("Europe/London"))
+    fire = trigger.get_next_fire_time(None, saturday)
+    assert fire is not None and fire.strftime("%a %H:%M") == "Mon 07:00"
+    assert str(Schedule.parse("0 7 * * 0").trigger()).count("sun") == 1
+
+
+def test_schedule_prints_as_written() -> None:
+    assert [str(Schedule.parse(t)) for t in ("1w", "90m", "6h", "1d")] == ["1w", "90m", "6h", "1d"]

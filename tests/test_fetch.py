@@ -31,8 +31,13 @@ sources:
     return load_config(path)
 
 
-def fetch(tmp_path: Path, server: PageServer, path: str = "/page", extra: str = "",
-          validators: Validators | None = None) -> FetchResult | NotModified:
+def fetch(
+    tmp_path: Path,
+    server: PageServer,
+    path: str = "/page",
+    extra: str = "",
+    validators: Validators | None = None,
+) -> FetchResult | NotModified:
     config = make_config(tmp_path, server.url(path), extra)
     fetcher = Fetcher(config, backoff_factor=0.01)
     try:

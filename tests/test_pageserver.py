@@ -277,7 +277,7 @@ def test_missing_fixtures_dir_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(pageserver.FIXTURES_ENV, str(tmp_path / "absent"))
-    with pytest.raises(FileNotFoundError, match="shared fixtures not found"):
+    with pytest.raises(FileNotFoundError, match="fixtures not found"):
         pageserver.fixture_bytes("anything")
 
 

@@ -126,13 +126,15 @@ def test_failed_fetch_is_recorded_and_never_a_snapshot(
 
 def test_govuk_kind_reads_the_content_api(monitor: Monitor) -> None:
     api_path = "/api/content/government/publications/x/html"
-    monitor.server.set(api_path, Route(fixture_bytes(API.format("published")),
-                                       content_type="application/json"))
+    monitor.server.set(
+        api_path, Route(fixture_bytes(API.format("published")), content_type="application/json")
+    )
     url = monitor.server.url("/government/publications/x/html")
     monitor.configure(f"{{id: pub, name: Pub, url: '{url}', kind: govuk}}")
     assert monitor.check()["pub"]["status"] == "new"
-    monitor.server.set(api_path, Route(fixture_bytes(API.format("updated")),
-                                       content_type="application/json"))
+    monitor.server.set(
+        api_path, Route(fixture_bytes(API.format("updated")), content_type="application/json")
+    )
     changed = monitor.check()["pub"]
     assert changed["status"] == "changed"
     assert monitor.server.hits("/government/publications/x/html") == 0
@@ -167,8 +169,8 @@ def test_sources_list_shows_last_check(monitor: Monitor) -> None:
 def test_unknown_source_id_is_a_usage_error(monitor: Monitor) -> None:
     monitor.configure(html_source(monitor))
     result = CliRunner().invoke(
-        cli, ["--config", str(monitor.config), "--database-url", monitor.database_url,
-              "check", "nope"]
+        cli,
+        ["--config", str(monitor.config), "--database-url", monitor.database_url, "check", "nope"],
     )
     assert result.exit_code == 2 and "no source 'nope'" in result.output
 
@@ -182,9 +184,21 @@ def test_cli_subprocess_offline_reports_errors_cleanly(tmp_path: Path) -> None:
         "  - {id: b, name: B, url: 'http://127.0.0.1:9/b', kind: govuk}\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", str(config),
-         "--database-url", f"sqlite:///{tmp_path / 'm.db'}", "check", "--all"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "--config",
+            str(config),
+            "--database-url",
+            f"sqlite:///{tmp_path / 'm.db'}",
+            "check",
+            "--all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr

@@ -67,8 +67,10 @@ def test_first_version_then_change_then_history(store: Store) -> None:
     assert store.body(history[0].body_id) == V1
     assert store.body(history[1].body_id) == V2
     [stored] = store.changes("asf")
-    assert (stored.from_snapshot_id, stored.to_snapshot_id) == (first.snapshot_id,
-                                                               second.snapshot_id)
+    assert (stored.from_snapshot_id, stored.to_snapshot_id) == (
+        first.snapshot_id,
+        second.snapshot_id,
+    )
     state = store.states(["asf"])["asf"]
     assert state.last_snapshot_id == second.snapshot_id and state.last_hash == "h2"
 
@@ -102,8 +104,9 @@ def test_identical_bodies_are_stored_once_and_deltas_are_small(store: Store) -> 
 
 
 def test_first_body_of_a_source_shares_the_host_keyframe(store: Store) -> None:
-    store.sync_sources([SourceSpec("a", "A", "html", "https://h/a"),
-                        SourceSpec("b", "B", "html", "https://h/b")])
+    store.sync_sources(
+        [SourceSpec("a", "A", "html", "https://h/a"), SourceSpec("b", "B", "html", "https://h/b")]
+    )
     store.write([record("new", V1, source_id="a")])
     store.write([record("new", V2, source_id="b")])
     store.blobs = type(store.blobs)()  # a fresh process: no cache
