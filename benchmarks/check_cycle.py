@@ -45,6 +45,7 @@ class _State:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body wait ~40 ms for a delayed ACK
 
     def log_message(self, *args: object) -> None:
         """Silence per-request logging."""
@@ -163,6 +164,8 @@ def run(n: int, rounds: int, workers: int) -> None:
             print(
                 f"N={n} pages of ~{len(page(0)) // 1024} KB, {workers} workers, SQLite at {db_path}"
             )
+            setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"peak RSS after imports, config and migrations: {setup:.1f} MiB")
             print(
                 f"{'round':<18}{'wall s':>8}{'CPU s/1k':>10}{'peak RSS MiB':>14}{'DB MB':>8}"
                 f"{'precision':>11}{'recall':>8}{'errors':>8}"

@@ -164,6 +164,8 @@ class Store:
         ``executemany`` statements per batch; only new versions need a row-by-row insert
         because their ids are needed for the change rows.
         """
+        if not records:
+            return []
         with self.session() as session, session.begin():
             sources = self._load_sources(session, records)
             written = [self._write_one(session, sources[r.source_id], r) for r in records]

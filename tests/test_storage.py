@@ -125,3 +125,8 @@ def test_delta_chains_are_bounded(store: Store) -> None:
     assert depth is not None and depth <= MAX_DEPTH
     store.blobs = type(store.blobs)()
     assert store.body(blob_id(V1 + str(MAX_DEPTH + 2).encode())).endswith(b"10")
+
+
+def test_writing_an_empty_batch_is_a_no_op(store: Store) -> None:
+    assert store.write([]) == []
+    assert store.counts()["checks"] == 0
