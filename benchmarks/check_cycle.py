@@ -158,8 +158,14 @@ def run(n: int, rounds: int, workers: int) -> None:
             folder = Path(tmp)
             config = load_config(write_config(folder, port, n))
             db_path = folder / "bench.db"
-            engine = db.make_engine(f"sqlite:///{db_path}")
-            db.upgrade(engine)
+            url = f"sqlite:///{db_path}"
+            # as an operator would: 'init' once, then check cycles in a process of their own
+            subprocess.run(
+                [sys.executable, "-m", "monitor", "--database-url", url, "init"],
+                check=True,
+                capture_output=True,
+            )
+            engine = db.make_engine(url)
             store = Store(engine)
             print(
                 f"N={n} pages of ~{len(page(0)) // 1024} KB, {workers} workers, SQLite at {db_path}"

@@ -56,7 +56,7 @@ class Context:
         engine = db.make_engine(self.database_url)
         self.engines.append(engine)
         if migrate:
-            db.upgrade(engine)
+            db.ensure_current(engine)
         elif not db.is_current(engine):
             raise StorageError(
                 f"database {_safe_url(self.database_url)} is not initialised or out of date; "

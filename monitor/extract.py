@@ -36,7 +36,6 @@ from typing import Any, Literal
 from urllib.parse import urljoin
 
 import lxml.html
-from bs4 import UnicodeDammit
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -230,6 +229,8 @@ def _guess_text(body: bytes) -> str:
     pages it confuses windows-1252 with windows-1250 (``crèche`` -> ``crčche``), and a guess
     that changes between fetches would show up as a change.
     """
+    from bs4 import UnicodeDammit  # imported on first use: most pages never need it
+
     text = UnicodeDammit(body, user_encodings=["windows-1252"], is_html=True).unicode_markup
     text = text if text is not None else body.decode("utf-8", "replace")
     return _XML_DECLARATION.sub("", text)  # lxml rejects str input with an XML declaration

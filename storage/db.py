@@ -10,14 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from storage.errors import StorageError
+from storage.migrations import HEAD
 
 DEFAULT_URL = "sqlite:///policy-monitor.db"
 ENV_VAR = "POLICY_MONITOR_DATABASE_URL"
@@ -59,7 +56,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _alembic_config(engine: Engine) -> AlembicConfig:
+def _alembic_config(engine: Engine) -> Any:
+    # Alembic is imported only when migrations run: a check process that finds the schema
+    # current never loads it (about 10 MiB of resident memory).
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -68,18 +69,31 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration (idempotent)."""
+    from alembic import command
+
     try:
         command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from None
 
 
-def is_current(engine: Engine) -> bool:
-    """True when the database schema is at the newest migration."""
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision recorded in the database (None when it has no schema)."""
     try:
         with engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-    except OperationalError as exc:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("select version_num from alembic_version")).scalar()
+    except (OperationalError, ProgrammingError) as exc:
         raise StorageError(f"cannot reach the database: {exc.orig}") from None
-    return current == head
+
+
+def is_current(engine: Engine) -> bool:
+    """True when the database schema is at the newest migration."""
+    return current_revision(engine) == HEAD
+
+
+def ensure_current(engine: Engine) -> None:
+    """Migrate only when needed (cheap when the schema is already current)."""
+    if not is_current(engine):
+        upgrade(engine)

@@ -130,3 +130,22 @@ def test_delta_chains_are_bounded(store: Store) -> None:
 def test_writing_an_empty_batch_is_a_no_op(store: Store) -> None:
     assert store.write([]) == []
     assert store.counts()["checks"] == 0
+
+
+def test_head_constant_matches_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.migrations import HEAD
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_uninitialised_database_is_not_current(tmp_path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    assert db.current_revision(engine) is None and not db.is_current(engine)
+    db.ensure_current(engine)
+    assert db.is_current(engine)
+    engine.dispose()
