@@ -22,6 +22,7 @@ from monitor.fetch import Fetcher, FetchRequest, FetchResult, NotModified, Valid
 from monitor.normalise import is_content_missing
 from monitor.render import changes_to_dict
 from monitor.sources import get_kind
+from monitor.sources.base import Collects
 from storage.blobs import blob_id
 from storage.store import (
     ChangeRecord,
@@ -119,7 +120,11 @@ def fetch_with_fallback(
     source: Source, state: SourceState, fetcher: Fetcher
 ) -> tuple[FetchRequest, FetchResult | NotModified]:
     """Fetch the kind's first URL; fall back to the next when that URL cannot serve the page."""
-    candidates = get_kind(source.kind).requests(source)
+    kind = get_kind(source.kind)
+    if isinstance(kind, Collects):
+        result = kind.collect(source, lambda request: fetcher.fetch(source, request))
+        return FetchRequest(url=result.url), result
+    candidates = kind.requests(source)
     for position, request in enumerate(candidates):
         request = _with_validators(request, state)
         try:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from collections.abc import Callable
+from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from monitor.config import Source
 from monitor.document import Document
-from monitor.fetch import FetchRequest, FetchResult
+from monitor.fetch import FetchRequest, FetchResult, NotModified
 
 
 class NoOptions(BaseModel):
@@ -32,3 +33,22 @@ class SourceKind(Protocol):
     def requests(self, source: Source) -> list[FetchRequest]: ...
 
     def extract(self, source: Source, fetched: FetchResult) -> Document: ...
+
+
+Fetch = Callable[[FetchRequest], "FetchResult | NotModified"]
+
+
+@runtime_checkable
+class Collects(Protocol):
+    """A kind whose one check needs several requests (an API with sub-resources).
+
+    Implement ``collect`` instead of relying on ``requests()``: call ``fetch`` for each request
+    (it applies retries, politeness and robots.txt and raises :class:`FetchError` subclasses),
+    and return one :class:`FetchResult` whose ``body`` bundles everything read, as canonical
+    JSON (sorted keys). That bundle is what is stored as the raw body, so ``extract`` can
+    re-read any stored version later. Raise :class:`ContentMissing` for responses that are
+    not what the API promises (missing fields, HTML instead of JSON, an empty list where there
+    were items), so that a broken response is a failed check, never a false "removed" change.
+    """
+
+    def collect(self, source: Source, fetch: Fetch) -> FetchResult: ...
