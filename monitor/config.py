@@ -27,6 +27,9 @@ DEFAULT_USER_AGENT = (
     "watches public policy documents for the Kinship policy team)"
 )
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
+_HOST = re.compile(
+    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
 _INTERVAL = re.compile(r"^(\d+)\s*([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -148,6 +151,17 @@ class SourcesFile(_Strict):
     hosts: dict[str, HostPolicy] = Field(default_factory=dict)
     sources: list[SourceConfig] = Field(default_factory=list)
 
+    @field_validator("hosts")
+    @classmethod
+    def _bare_host_names(cls, hosts: dict[str, HostPolicy]) -> dict[str, HostPolicy]:
+        for name in hosts:
+            if not _HOST.match(name):
+                raise ValueError(
+                    f"{name!r} is not a bare host name: write it like www.gov.uk "
+                    "(no scheme, port or path)"
+                )
+        return {name.lower(): policy for name, policy in hosts.items()}
+
 
 class Source(BaseModel):
     """A validated source with defaults applied and kind options parsed: what the pipeline uses."""
@@ -238,7 +252,7 @@ def _describe(path: Path, raw: Any, exc: ValidationError) -> list[str]:
         loc = list(error["loc"])
         where = _where(raw, loc)
         field = ".".join(str(part) for part in loc) or "(top level)"
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown setting (check the spelling; see docs/configuration.md)"
         lines.append(f"{path.name}: {where}{field}: {message}")
@@ -283,6 +297,14 @@ def _resolve(path: Path, parsed: SourcesFile) -> Config:
     )
 
 
+def _option_problem(error: Any) -> str:
+    field = ".".join(str(p) for p in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown option for this kind (see docs/source-kinds.md)"
+    return f"options.{field}: {message}"
+
+
 def _resolve_source(entry: SourceConfig, defaults: Defaults) -> Source:
     from monitor.sources import get_kind
 
@@ -290,9 +312,7 @@ def _resolve_source(entry: SourceConfig, defaults: Defaults) -> Source:
     try:
         options = kind.Options.model_validate(entry.options)
     except ValidationError as exc:
-        raise ConfigError(
-            [f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        ) from None
+        raise ConfigError([_option_problem(e) for e in exc.errors()]) from None
     return Source(
         id=entry.id,
         name=entry.name,

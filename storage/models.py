@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -22,7 +22,9 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -31,6 +33,29 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL keeps the zone; SQLite has no datetime type and hands back naive values, so
+    values are stored as naive UTC there and given their zone back when read.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
 
 
 class Base(DeclarativeBase):
@@ -48,7 +73,7 @@ class SourceRow(Base):
     name: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(40))
     url: Mapped[str] = mapped_column(Text)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # fetch state
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
@@ -58,8 +83,8 @@ class SourceRow(Base):
     last_hash: Mapped[str | None] = mapped_column(String(64))
     last_text_length: Mapped[int | None] = mapped_column(Integer)
     # summary for listings and ops
-    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_status: Mapped[str | None] = mapped_column(String(20))
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -72,7 +97,7 @@ class CheckRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     duration_ms: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))  # new/unchanged/not-modified/changed/error
     http_status: Mapped[int | None] = mapped_column(Integer)
@@ -110,7 +135,7 @@ class SnapshotRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime())
     content_hash: Mapped[str] = mapped_column(String(64))
     body_id: Mapped[str] = mapped_column(ForeignKey("blobs.id"))
     url: Mapped[str] = mapped_column(Text)
@@ -133,7 +158,7 @@ class ChangeRow(Base):
     source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
     from_snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
     to_snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
-    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime())
     blocks_added: Mapped[int] = mapped_column(Integer)
     blocks_removed: Mapped[int] = mapped_column(Integer)
     blocks_modified: Mapped[int] = mapped_column(Integer)

@@ -56,7 +56,7 @@ def test_defaults_apply(tmp_path: Path) -> None:
         ("colour: blue", "sources.yaml: entry 1 (dfe-page) -> colour: unknown setting"),
         (
             "every: fortnightly",
-            "sources.yaml: entry 1 (dfe-page) -> every: Value error, 'fortnightly'",
+            "sources.yaml: entry 1 (dfe-page) -> every: 'fortnightly'",
         ),
         (
             "kind: pdf",
@@ -65,7 +65,7 @@ def test_defaults_apply(tmp_path: Path) -> None:
         ),
         (
             "options: {use_apj: false}",
-            "sources.yaml: entry 1 (dfe-page) -> options.use_apj: Extra inputs",
+            "sources.yaml: entry 1 (dfe-page) -> options.use_apj: unknown option for this kind",
         ),
     ],
 )
@@ -107,7 +107,7 @@ sources:
         ("- just a list\n", "top level must be a mapping"),
         ("sources: {}\n", "sources.yaml: sources: Input should be a valid list"),
         ("srcs: []\n", "sources.yaml: srcs: unknown setting"),
-        ("defaults: {every: 0m}\n", "sources.yaml: defaults.every: Value error, interval must be"),
+        ("defaults: {every: 0m}\n", "sources.yaml: defaults.every: interval must be"),
         (
             "hosts: {www.gov.uk: {rate: -1}}\n",
             "sources.yaml: hosts.www.gov.uk.rate: Input should be",
@@ -158,3 +158,12 @@ def test_cron_weekdays_follow_crontab_not_apscheduler() -> None:
 
 def test_schedule_prints_as_written() -> None:
     assert [str(Schedule.parse(t)) for t in ("1w", "90m", "6h", "1d")] == ["1w", "90m", "6h", "1d"]
+
+
+@pytest.mark.parametrize("host", ["https://www.gov.uk", "www.gov.uk:443", "www.gov.uk/api"])
+def test_host_keys_must_be_bare_host_names(tmp_path: Path, host: str) -> None:
+    found = problems(tmp_path, f"hosts:\n  '{host}': {{rate: 1}}\n")
+    assert found == [
+        f"sources.yaml: hosts: {host!r} is not a bare host name: write it like www.gov.uk "
+        "(no scheme, port or path)"
+    ]

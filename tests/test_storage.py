@@ -149,3 +149,10 @@ def test_uninitialised_database_is_not_current(tmp_path) -> None:
     db.ensure_current(engine)
     assert db.is_current(engine)
     engine.dispose()
+
+
+def test_times_come_back_timezone_aware_in_utc(store: Store) -> None:
+    synced(store)
+    store.write([record("new", V1)])
+    [snapshot] = store.snapshots("asf")
+    assert snapshot.fetched_at == NOW and snapshot.fetched_at.utcoffset() is not None
