@@ -19,6 +19,7 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from monitor.config import Config, HostPolicy, Source
@@ -282,9 +283,21 @@ def _read_capped(response: requests.Response, limit: int) -> bytes:
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost readable cause of a requests/urllib3 error."""
-    inner: BaseException = exc
-    while inner.__cause__ is not None or inner.__context__ is not None:
-        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    """A short, readable cause of a requests/urllib3 error (DNS, refused, reset, ...)."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return str(reason or inner or exc)[:300]
+    text = str(reason or exc)
+    if isinstance(reason, NameResolutionError) or "Failed to resolve" in text:
+        return f"cannot resolve host {_host_of(reason)} (no network or DNS?)"
+    if "Connection refused" in text:
+        return f"connection refused by {_host_of(reason)}"
+    if isinstance(reason, (NewConnectionError, ConnectTimeoutError)):
+        return text.split(": ", 1)[-1][:300]
+    return text[:300]
+
+
+def _host_of(reason: object) -> str:
+    pool = getattr(reason, "conn", None) or getattr(reason, "pool", None)
+    host, port = getattr(pool, "host", None), getattr(pool, "port", None)
+    if host is None:
+        return "the host"
+    return f"{host}:{port}" if port not in (None, 80, 443) else str(host)
