@@ -95,7 +95,7 @@ def _errors() -> Iterator[None]:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=__doc__)
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="\b\n" + (__doc__ or "").split("\b\n", 1)[-1].replace("``", "'"))
 @click.version_option(__version__, prog_name="policy-monitor")
 @click.option(
     "--config",
@@ -401,3 +401,7 @@ def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, ra
         click.echo(document.to_json())
         return
     click.echo("\n".join(document.lines()))
+
+
+# ops commands (run, status) live in their own module and register on `cli` when imported
+from monitor import cli_service  # noqa: E402, F401

@@ -1,0 +1,189 @@
+"""CLI commands for ops: ``run`` (the service) and ``status`` (a one-screen summary).
+
+Kept apart from monitor/cli.py so the everyday commands stay short; registered on the same
+``cli`` group (see the import at the end of monitor/cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli import Context, _errors, cli, pass_ctx
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line (for log shippers)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(fmt: str, level: str) -> None:
+    """Human-readable lines by default; JSON lines with ``--log-format json``."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.option(
+    "--web/--no-web",
+    default=True,
+    show_default=True,
+    help="Serve /healthz and /metrics from this process.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --web.")
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port for --web."
+)
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Checks running at once.",
+)
+@click.option(
+    "--stop-timeout",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="Seconds to let running checks finish on SIGTERM.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Log lines as text or as JSON objects.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+    help="Least important messages logged.",
+)
+@pass_ctx
+def run(
+    ctx: Context,
+    web: bool,
+    host: str,
+    port: int,
+    workers: int,
+    stop_timeout: float,
+    log_format: str,
+    log_level: str,
+) -> None:
+    """Run the scheduler as a service until SIGTERM or Ctrl-C.
+
+    Checks every source on its own schedule, reloads sources.yaml on SIGHUP, and waits as a
+    standby if another scheduler already runs against the same database.
+    """
+    from monitor.runner import RunOptions, run_service
+
+    configure_logging(log_format, log_level)
+    with _errors():
+        ctx.config()  # refuse to start on an invalid sources.yaml
+        store = ctx.store(migrate=True)
+        options = RunOptions(
+            config_path=Path(ctx.config_path),
+            web=web,
+            host=host,
+            port=port,
+            workers=workers,
+            stop_timeout=stop_timeout,
+        )
+        sys.exit(run_service(store, options))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
+@pass_ctx
+def status(ctx: Context, as_json: bool) -> None:
+    """A one-screen summary for ops: due and failing sources, counts, the last cycle."""
+    with _errors():
+        config = ctx.config()
+        store = ctx.store()
+        rows = {row.id: row for row in store.source_rows()}
+        summary = _summary(config, rows, store.counts())
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+        return
+    _print_status(summary)
+
+
+def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    due, failing, never = [], [], []
+    for source in config.sources:
+        row = rows.get(source.id)
+        last = getattr(row, "last_checked_at", None)
+        if last is None:
+            never.append(source.id)
+        elif source.schedule.interval and last + source.schedule.interval <= now:
+            due.append(source.id)
+        if row is not None and (row.consecutive_failures or 0) > 0:
+            failing.append(
+                {"source": source.id, "failures": row.consecutive_failures, "error": row.last_error}
+            )
+    checked = [r.last_checked_at for r in rows.values() if r.last_checked_at]
+    return {
+        "sources": len(config.sources),
+        "never_checked": never,
+        "due": due,
+        "failing": failing,
+        "last_check": max(checked) if checked else None,
+        "counts": counts,
+    }
+
+
+def _print_status(summary: dict[str, Any]) -> None:
+    last = summary["last_check"]
+    ago = f"{_ago(datetime.now(UTC) - last)} ago" if last else "never"
+    click.echo(f"sources: {summary['sources']}   last check: {ago}")
+    counts = summary["counts"]
+    click.echo(
+        f"stored: {counts['checks']} checks, {counts['snapshots']} versions, "
+        f"{counts['changes']} changes"
+    )
+    click.echo(f"due now: {len(summary['due'])}   never checked: {len(summary['never_checked'])}")
+    if not summary["failing"]:
+        click.echo("failing: none")
+    for item in summary["failing"]:
+        click.echo(
+            click.style(
+                f"failing: {item['source']} ({item['failures']} in a row): {item['error']}",
+                fg="red",
+            )
+        )
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,195 @@
+"""``policy-monitor run``: APScheduler 3 wiring, and nothing else.
+
+Every source is a job with its own trigger (interval with jitter, or cron), ``max_instances=1``
+and ``coalesce=True``, so a slow source never piles up runs and a missed run happens once.
+Checks run in a bounded thread pool; politeness per host is enforced by the shared
+:class:`~monitor.fetch.Fetcher`, so a slow host only holds its own slots. The schedule is
+rebuilt from sources.yaml on :meth:`Service.reload` (SIGHUP) without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config import Config, Source, load_config
+from monitor.fetch import Fetcher
+from monitor.pipeline import Outcome, run_cycle
+from storage.store import Store
+
+log = logging.getLogger("policy_monitor.scheduler")
+
+MISFIRE_GRACE = 15 * 60  # seconds: a run missed by less than this (e.g. a restart) still happens
+HEARTBEAT = 10  # seconds between scheduler heartbeats (the health check's "ticked recently")
+MAX_JITTER = 300  # seconds
+
+
+@dataclass
+class Health:
+    """What /healthz and /metrics report about the running scheduler."""
+
+    started_at: float = field(default_factory=time.time)
+    last_tick: float = 0.0
+    leader: bool = False
+    last_outcomes: dict[str, Outcome] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def tick(self) -> None:
+        """Record that the scheduler is alive."""
+        self.last_tick = time.time()
+
+    def record(self, outcome: Outcome) -> None:
+        """Remember the newest outcome of a source."""
+        with self.lock:
+            self.last_outcomes[outcome.source] = outcome
+
+
+def trigger_for(source: Source) -> BaseTrigger:
+    """The APScheduler trigger of a source: its interval (with jitter) or its cron line."""
+    cron = source.schedule.trigger()
+    if cron is not None:
+        cron.jitter = 60
+        return cron
+    interval = source.schedule.interval or timedelta(hours=6)
+    jitter = min(MAX_JITTER, int(interval.total_seconds() * 0.1))
+    return IntervalTrigger(seconds=int(interval.total_seconds()), jitter=jitter or None)
+
+
+def first_run(source: Source, last_checked: datetime | None, now: datetime) -> datetime:
+    """When a source is first checked after start: now-ish if due, else when it falls due."""
+    spread = timedelta(seconds=random.uniform(0, 5))
+    interval = source.schedule.interval
+    if last_checked is None or interval is None:
+        return now + spread
+    return max(now + spread, last_checked + interval)
+
+
+class Service:
+    """The scheduler of one process: build, run, reload and stop the check jobs."""
+
+    def __init__(
+        self,
+        config_path: Path,
+        store: Store,
+        *,
+        workers: int = 4,
+        health: Health | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.config_path = config_path
+        self.store = store
+        self.health = health or Health()
+        self._on_outcome = on_outcome
+        self.config: Config = load_config(config_path)
+        self._fetcher = Fetcher(self.config)
+        self._stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE,
+            },
+            timezone=UTC,
+        )
+        self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+    def start(self) -> None:
+        """Schedule every source and the heartbeat, then start."""
+        self.health.tick()
+        self.scheduler.add_job(self.health.tick, IntervalTrigger(seconds=HEARTBEAT), id="_tick")
+        self._schedule_all(self.config)
+        self.scheduler.start()
+        log.info("scheduler started with %d sources", len(self.config.sources))
+
+    def reload(self) -> None:
+        """Re-read sources.yaml and rebuild the schedule; keep the old one if it is invalid."""
+        from monitor.errors import ConfigError
+
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the current schedule: %s", exc)
+            return
+        old = {s.id: s for s in self.config.sources}
+        self.config = config
+        self._fetcher = Fetcher(config)
+        for job in self.scheduler.get_jobs():
+            if job.id != "_tick" and job.id not in {s.id for s in config.sources}:
+                job.remove()
+        changed = [s for s in config.sources if old.get(s.id) != s]
+        self._schedule_all(config, only={s.id for s in changed})
+        log.info(
+            "reloaded %s: %d sources, %d new or changed",
+            self.config_path,
+            len(config.sources),
+            len(changed),
+        )
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Stop taking new checks and wait up to ``timeout`` for running ones; True if clean."""
+        self._stopping.set()
+        done = threading.Event()
+
+        def shutdown() -> None:
+            self.scheduler.shutdown(wait=True)
+            done.set()
+
+        threading.Thread(target=shutdown, name="shutdown", daemon=True).start()
+        clean = done.wait(timeout)
+        self._fetcher.close()
+        return clean
+
+    def _schedule_all(self, config: Config, only: set[str] | None = None) -> None:
+        rows = {row.id: row for row in self.store.source_rows()}
+        now = datetime.now(UTC)
+        for source in config.sources:
+            if only is not None and source.id not in only:
+                continue
+            last = getattr(rows.get(source.id), "last_checked_at", None)
+            self.scheduler.add_job(
+                self._check,
+                trigger_for(source),
+                args=[source.id],
+                id=source.id,
+                name=source.name,
+                replace_existing=True,
+                next_run_time=first_run(source, last, now),
+            )
+
+    def _check(self, source_id: str) -> None:
+        if self._stopping.is_set():
+            return
+        config = self.config
+        source = config.get(source_id)
+        for outcome in run_cycle(config, [source], self.store, workers=1, fetcher=self._fetcher):
+            self.health.record(outcome)
+            log.info(
+                "check %s %s in %d ms%s",
+                outcome.source,
+                outcome.status,
+                outcome.duration_ms,
+                f": {outcome.error}" if outcome.error else "",
+            )
+            if self._on_outcome:
+                self._on_outcome(outcome)
+
+    def _job_done(self, event: JobExecutionEvent) -> None:
+        self.health.tick()
+        if event.exception is not None:
+            # The top-level loop: a bug in one check must not stop the service; log it whole.
+            log.error(
+                "check %s crashed: %r", event.job_id, event.exception, exc_info=event.exception
+            )

@@ -1,0 +1,123 @@
+"""``/healthz`` and ``/metrics``: a small WSGI app for ops, served by waitress.
+
+/healthz answers 200 when the database answers and the scheduler ticked recently (or this
+process is a standby waiting for the leader lock), else 503; the JSON body says why.
+/metrics is Prometheus text from prometheus-client.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+
+from monitor.pipeline import Outcome
+from monitor.scheduler import HEARTBEAT, Health
+from storage.store import Store
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class Metrics:
+    """The Prometheus metrics of one process."""
+
+    def __init__(self, store: Store, health: Health) -> None:
+        self.registry = CollectorRegistry()
+        self.checks = Counter(
+            "policy_monitor_checks",
+            "Checks by source and outcome",
+            ["source", "outcome"],
+            registry=self.registry,
+        )
+        self.durations = Histogram(
+            "policy_monitor_check_duration_seconds", "Check durations", registry=self.registry
+        )
+        self.changes = Counter(
+            "policy_monitor_changes", "Changes detected", ["source"], registry=self.registry
+        )
+        self.registry.register(_StateCollector(store, health))
+
+    def observe(self, outcome: Outcome) -> None:
+        """Count one check."""
+        self.checks.labels(outcome.source, outcome.status).inc()
+        self.durations.observe(outcome.duration_ms / 1000)
+        if outcome.change is not None:
+            self.changes.labels(outcome.source).inc()
+
+
+class _StateCollector(Collector):
+    """Gauges read at scrape time: last successful check age per source."""
+
+    def __init__(self, store: Store, health: Health) -> None:
+        self._store, self._health = store, health
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        age = GaugeMetricFamily(
+            "policy_monitor_last_success_age_seconds",
+            "Seconds since the last successful check of each source",
+            labels=["source"],
+        )
+        now = time.time()
+        for row in self._store.source_rows():
+            if row.last_checked_at is not None and row.last_status != "error":
+                age.add_metric([row.id], now - row.last_checked_at.timestamp())
+        yield age
+        tick = GaugeMetricFamily(
+            "policy_monitor_scheduler_last_tick_age_seconds", "Seconds since the last tick"
+        )
+        tick.add_metric([], now - self._health.last_tick if self._health.last_tick else -1)
+        yield tick
+
+
+def health_report(store: Store, health: Health) -> tuple[bool, dict[str, Any]]:
+    """Is the service healthy, and the facts behind the answer."""
+    report: dict[str, Any] = {"role": "leader" if health.leader else "standby"}
+    try:
+        with store.engine.connect() as connection:
+            connection.execute(text("select 1"))
+        report["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001 - any failure here is what the check reports
+        report["database"] = f"error: {exc.__class__.__name__}"
+    age = time.time() - health.last_tick if health.last_tick else None
+    report["last_tick_seconds_ago"] = round(age, 1) if age is not None else None
+    ticking = not health.leader or (age is not None and age < 3 * HEARTBEAT)
+    report["scheduler"] = "ok" if ticking else "not ticking"
+    return report["database"] == "ok" and ticking, report
+
+
+def make_app(store: Store, health: Health, metrics: Metrics) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app for /healthz and /metrics."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            ok, report = health_report(store, health)
+            body = json.dumps(report).encode()
+            start_response(
+                "200 OK" if ok else "503 Service Unavailable",
+                [("Content-Type", "application/json")],
+            )
+            return [body]
+        if path == "/metrics":
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+            return [generate_latest(metrics.registry)]
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
+
+    return app
+
+
+def serve_in_thread(app: Callable[..., Iterable[bytes]], host: str, port: int) -> Any:
+    """Serve ``app`` with waitress in a daemon thread; return the server (``.close()``)."""
+    from waitress.server import create_server
+
+    server = create_server(app, host=host, port=port, threads=2, clear_untrusted_proxy_headers=True)
+    threading.Thread(target=server.run, name="web", daemon=True).start()
+    return server

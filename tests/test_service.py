@@ -1,0 +1,196 @@
+"""`policy-monitor run` as a real process: schedule, health, signals, crash and takeover."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from storage import db
+from storage.store import Store
+from tests.pageserver import PageServer, versions
+
+REPO = Path(__file__).resolve().parents[1]
+ASF = versions("adoption-support-fund-asf")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what or condition}")
+
+
+class Runner:
+    """One `policy-monitor run` subprocess with its log in a file."""
+
+    def __init__(self, tmp_path: Path, name: str, config: Path, url: str, *args: str) -> None:
+        self.log = tmp_path / f"{name}.log"
+        self.handle = self.log.open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "--database-url",
+                url,
+                "run",
+                "--stop-timeout",
+                "5",
+                *args,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self.handle,
+            cwd=REPO,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def checks(self) -> int:
+        return self.text().count(" check ")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        status = self.process.wait(timeout)
+        self.handle.close()
+        return status
+
+
+@pytest.fixture
+def runners() -> Iterator[list[Runner]]:
+    started: list[Runner] = []
+    yield started
+    for runner in started:
+        if runner.process.poll() is None:
+            runner.process.kill()
+            runner.process.wait(10)
+        runner.handle.close()
+
+
+def write_config(path: Path, server: PageServer, ids: list[str], every: str = "1s") -> Path:
+    lines = [
+        "defaults: {retries: 0, timeout: 5}",
+        "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}",
+        "sources:",
+    ]
+    lines += [
+        f"  - {{id: {i}, name: {i}, url: '{server.url('/' + i)}', kind: html, every: {every}}}"
+        for i in ids
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = db.make_engine(url)
+    try:
+        return Store(engine).counts()
+    finally:
+        engine.dispose()
+
+
+def test_run_checks_on_schedule_serves_health_and_stops_cleanly(
+    tmp_path: Path, page_server: PageServer, database_url: str, runners: list[Runner]
+) -> None:
+    page_server.set("/asf", ASF[0].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"])
+    port = free_port()
+    runner = Runner(tmp_path, "a", config, database_url, "--port", str(port))
+    runners.append(runner)
+    wait_for(lambda: page_server.hits("/asf") >= 3, what="three scheduled checks")
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        assert response.status == 200
+        assert json.load(response) | {"last_tick_seconds_ago": 0} == {
+            "role": "leader",
+            "database": "ok",
+            "scheduler": "ok",
+            "last_tick_seconds_ago": 0,
+        }
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    assert 'policy_monitor_checks_total{outcome="new",source="asf"} 1.0' in metrics
+    assert "policy_monitor_last_success_age_seconds" in metrics
+
+    assert runner.stop(signal.SIGTERM) == 0
+    assert "stopped cleanly" in runner.text()
+    assert counts(database_url)["snapshots"] == 1
+
+
+def test_kill_9_then_restart_loses_and_duplicates_nothing(
+    tmp_path: Path, page_server: PageServer, database_url: str, runners: list[Runner]
+) -> None:
+    page_server.set("/asf", ASF[0].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"])
+    first = Runner(tmp_path, "first", config, database_url, "--no-web")
+    runners.append(first)
+    wait_for(lambda: first.checks() >= 2, what="checks before the crash")
+    first.stop(signal.SIGKILL)
+
+    page_server.set("/asf", ASF[1].read_bytes())
+    second = Runner(tmp_path, "second", config, database_url, "--no-web")
+    runners.append(second)
+    wait_for(lambda: "changed" in second.text(), what="the change after restart")
+    wait_for(lambda: second.checks() >= 3, what="more checks")
+    assert second.stop() == 0
+    found = counts(database_url)
+    assert found["snapshots"] == 2 and found["changes"] == 1
+    assert found["checks"] == first.checks() + second.checks() or found["checks"] >= 4
+
+
+def test_sighup_reloads_sources(
+    tmp_path: Path, page_server: PageServer, sqlite_url: str, runners: list[Runner]
+) -> None:
+    page_server.set("/asf", ASF[0].read_bytes())
+    page_server.set("/other", ASF[1].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"], every="1h")
+    runner = Runner(tmp_path, "a", config, sqlite_url, "--no-web")
+    runners.append(runner)
+    wait_for(lambda: page_server.hits("/asf") >= 1, what="first check")
+    write_config(config, page_server, ["asf", "other"], every="1h")
+    runner.process.send_signal(signal.SIGHUP)
+    wait_for(lambda: page_server.hits("/other") >= 1, what="the new source after SIGHUP")
+    assert "reloaded" in runner.text()
+    assert runner.stop() == 0
+
+
+def test_only_one_scheduler_per_database_and_takeover(
+    tmp_path: Path, page_server: PageServer, database_url: str, runners: list[Runner]
+) -> None:
+    page_server.set("/asf", ASF[0].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"])
+    leader = Runner(tmp_path, "leader", config, database_url, "--no-web")
+    runners.append(leader)
+    wait_for(lambda: leader.checks() >= 1, what="the leader's first check")
+    standby = Runner(tmp_path, "standby", config, database_url, "--no-web")
+    runners.append(standby)
+    wait_for(lambda: "standby" in standby.text(), what="the standby message")
+    time.sleep(2.5)
+    assert standby.checks() == 0 and leader.checks() >= 2
+
+    leader.stop(signal.SIGKILL)
+    wait_for(lambda: standby.checks() >= 1, timeout=30, what="takeover by the standby")
+    assert "this process is the active scheduler" in standby.text()
+    assert standby.stop() == 0
