@@ -93,9 +93,10 @@ def _errors() -> Iterator[None]:
 
 
 pass_ctx = click.make_pass_decorator(Context)
+EPILOG = "\b\n" + (__doc__ or "").split("\b\n", 1)[-1].replace("``", "'")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog="\b\n" + (__doc__ or "").split("\b\n", 1)[-1].replace("``", "'"))
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EPILOG)
 @click.version_option(__version__, prog_name="policy-monitor")
 @click.option(
     "--config",
