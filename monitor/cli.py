@@ -406,3 +406,71 @@ def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, ra
 
 # ops commands (run, status) live in their own module and register on `cli` when imported
 from monitor import cli_service  # noqa: E402, F401
+
+# -- tracker ---------------------------------------------------------------------------------
+
+
+@cli.group("tracker")
+def tracker_group() -> None:
+    """The policy tracker: its sections, statuses and update history."""
+
+
+@tracker_group.command("show")
+@click.argument("source_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="The parsed tracker as JSON.")
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Parse a local HTML or text file instead of a stored version.",
+)
+@pass_ctx
+def tracker_show(
+    ctx: Context, source_id: str | None, as_json: bool, file_path: Path | None
+) -> None:
+    """Print the parsed tracker: each section's status, previous status, and the history.
+
+    Reads the latest stored version of SOURCE_ID (default: the only source of kind
+    'tracker' in sources.yaml), or with --file a local page.
+    """
+    from monitor.sources.tracker import parse_tracker_body
+    from monitor.tracker import format_tracker
+
+    with _errors():
+        if file_path is not None:
+            if source_id:
+                raise click.UsageError("give a SOURCE_ID or --file, not both")
+            suffix = file_path.suffix.lower()
+            content_type = "text/html" if suffix in (".html", ".htm") else ""
+            parsed = parse_tracker_body(file_path.read_bytes(), content_type=content_type)
+        else:
+            config = ctx.config()
+            if source_id:
+                source = config.get(source_id)
+            else:
+                trackers = [s for s in config.sources if s.kind == "tracker"]
+                if len(trackers) != 1:
+                    found = ", ".join(s.id for s in trackers) or "none"
+                    raise MonitorError(
+                        f"give a SOURCE_ID: sources.yaml has {len(trackers)} sources of kind "
+                        f"'tracker' ({found})"
+                    )
+                source = trackers[0]
+            store = ctx.store()
+            snapshots = store.snapshots(source.id)
+            if not snapshots:
+                raise MonitorError(
+                    f"{source.id}: no versions stored yet (run 'policy-monitor check {source.id}')"
+                )
+            latest = snapshots[-1]
+            parsed = parse_tracker_body(
+                store.body(latest.body_id),
+                content_type=latest.content_type,
+                url=latest.final_url,
+                select=source.select,
+                ignore=source.ignore,
+            )
+    if as_json:
+        click.echo(json.dumps(asdict(parsed), indent=2, ensure_ascii=False))
+        return
+    click.echo(format_tracker(parsed))

@@ -9,6 +9,7 @@ import pytest
 
 from monitor.config import Schedule, load_config
 from monitor.errors import ConfigError
+from monitor.sources import REGISTRY
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,7 @@ def problems(tmp_path: Path, text: str) -> list[str]:
 def test_repository_sources_yaml_is_valid() -> None:
     config = load_config(REPO / "sources.yaml")
     assert len(config.sources) >= 5
-    assert {s.kind for s in config.sources} <= {"html", "govuk"}
+    assert {s.kind for s in config.sources} <= set(REGISTRY)
     assert "policy-monitor" in config.user_agent and "http" in config.user_agent
 
 
@@ -60,8 +61,8 @@ def test_defaults_apply(tmp_path: Path) -> None:
         ),
         (
             "kind: pdf",
-            "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'pdf'; "
-            "known kinds: govuk, html",
+            "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'pdf'; known kinds: "
+            + ", ".join(sorted(REGISTRY)),
         ),
         (
             "options: {use_apj: false}",

@@ -9,12 +9,20 @@ from __future__ import annotations
 
 from monitor.errors import ConfigError
 from monitor.sources.base import SourceKind
+from monitor.sources.feed import FeedKind
 from monitor.sources.govuk import GovukKind
+from monitor.sources.govuk_search import GovukSearchKind
 from monitor.sources.html import HtmlKind
+from monitor.sources.parliament_bill import ParliamentBillKind
+from monitor.sources.tracker import TrackerKind
 
 REGISTRY: dict[str, SourceKind] = {
     "html": HtmlKind(),
     "govuk": GovukKind(),
+    "parliament-bill": ParliamentBillKind(),
+    "govuk-search": GovukSearchKind(),
+    "feed": FeedKind(),
+    "tracker": TrackerKind(),
 }
 
 
