@@ -187,3 +187,56 @@ def _ago(delta: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+@cli.command()
+@click.option(
+    "--interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds between checks; pages move on every two intervals.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(1),
+    default=None,
+    help="Stop after this many seconds [default: run until Ctrl-C].",
+)
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the demo's database and sources.yaml here [default: a new temp folder].",
+)
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port for /healthz and /metrics.",
+)
+@click.option("--until-done", is_flag=True, help="Stop once every recorded version has been shown.")
+def demo(
+    interval: float, duration: float | None, folder: Path | None, port: int, until_done: bool
+) -> None:
+    """Show the whole product offline: replayed recorded pages, checks, diffs.
+
+    Starts a local server that replays recorded GOV.UK, Parliament and feed responses and
+    moves them to their next recorded version every few seconds, checks them on a schedule
+    with a SQLite database in a temporary folder, and prints every change with its diff.
+    Needs no internet and touches nothing outside its folder.
+    """
+    from monitor.demo import run_demo
+
+    configure_logging("text", "warning")
+    with _errors():
+        run_demo(
+            interval=interval,
+            duration=duration,
+            folder=folder,
+            port=port,
+            echo=click.echo,
+            until_done=until_done,
+        )

@@ -296,6 +296,11 @@ class Store:
         with self.session() as session:
             return list(session.scalars(query))
 
+    def changes_by_id(self, ids: Sequence[int]) -> list[ChangeRow]:
+        """The changes with these ids."""
+        with self.session() as session:
+            return list(session.scalars(select(ChangeRow).where(ChangeRow.id.in_(ids))))
+
     def counts(self) -> dict[str, int]:
         """Row counts per table (for status output and tests)."""
         tables = {"sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow}

@@ -194,3 +194,35 @@ def test_only_one_scheduler_per_database_and_takeover(
     wait_for(lambda: standby.checks() >= 1, timeout=30, what="takeover by the standby")
     assert "this process is the active scheduler" in standby.text()
     assert standby.stop() == 0
+
+
+def test_demo_shows_checks_and_changes_offline(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor",
+            "demo",
+            "--interval",
+            "1",
+            "--duration",
+            "100",
+            "--until-done",
+            "--port",
+            "0",
+            "--dir",
+            str(tmp_path / "demo"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    for source in ("bill", "asf", "govuk-search-kinship", "dfe-feed", "tracker-legal-aid"):
+        assert f"new      {source}" in out and f"changed  {source}" in out, source
+    assert "{+- Committee stage (House of Commons): sitting 21 April 2021+}" in out
+    assert "every recorded version has been shown" in out
+    assert (tmp_path / "demo" / "demo.db").exists()
