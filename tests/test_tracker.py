@@ -8,6 +8,7 @@ mimic the tracker's structure.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +37,21 @@ from monitor.tracker import (
 )
 from tests.pageserver import PageServer, Route
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+def _find_seeds() -> Path:
+    """$POLICY_MONITOR_SEEDS, else the checkout's sibling shared/seeds, else /work/shared/seeds."""
+    candidates = [
+        os.environ.get("POLICY_MONITOR_SEEDS", ""),
+        str(Path(__file__).resolve().parents[2] / "shared" / "seeds"),
+        "/work/shared/seeds",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate, "000_3dbc5b955badb37f.txt").is_file():
+            return Path(candidate)
+    return Path(candidates[1])
+
+
+SEEDS = _find_seeds()
 SEED_2023 = SEEDS / "000_3dbc5b955badb37f.txt"
 SEED_2025 = SEEDS / "004_3a23ba30081b9e40.txt"
 needs_seeds = pytest.mark.skipif(
