@@ -35,7 +35,7 @@ from storage.store import (
 )
 
 FALLBACK_STATUSES = (404, 406)  # the first URL of a kind cannot serve this page; try the next
-BATCH = 100
+BATCH = 50  # records per write transaction (each holds its raw body until written)
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,12 +280,12 @@ def run_cycle(
 def _inspect_all(
     sources: Sequence[Source], states: dict[str, SourceState], fetcher: Fetcher, workers: int
 ) -> Iterator[tuple[Source, Inspection]]:
-    """Yield inspections as they finish, keeping at most 2×workers results in memory."""
+    """Yield inspections as they finish, keeping at most workers + 2 results in memory."""
     queue = list(reversed(sources))
     running: dict[Future[Inspection], Source] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
         while queue or running:
-            while queue and len(running) < workers * 2:
+            while queue and len(running) < workers + 2:
                 source = queue.pop()
                 running[pool.submit(inspect, source, states[source.id], fetcher)] = source
             done, _ = wait(running, return_when=FIRST_COMPLETED)
