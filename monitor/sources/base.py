@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -52,3 +53,31 @@ class Collects(Protocol):
     """
 
     def collect(self, source: Source, fetch: Fetch) -> FetchResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """A document found while reading a source, to be watched as a source of its own.
+
+    ``relation`` is ``"attachment"`` (a file or HTML publication attached to the page: its
+    changes are attributed to the parent) or ``"follow"`` (a new item found by a search or
+    feed with ``follow: true``). ``kind`` is a registered kind name; ``options`` its options.
+    """
+
+    url: str
+    kind: str
+    name: str
+    relation: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Discovers(Protocol):
+    """A kind that finds other documents to watch (attachments, followed search results).
+
+    ``discover`` reads the same fetched response that ``extract`` read and returns at most
+    the bounded number of discoveries its options allow; it never fetches anything itself.
+    The pipeline stores new discoveries as derived sources (see docs/source-kinds.md).
+    """
+
+    def discover(self, source: Source, fetched: FetchResult) -> list[Discovery]: ...
