@@ -23,6 +23,7 @@ import click
 
 from monitor import __version__
 from monitor.config import Config, Source, load_config
+from monitor.derived import all_sources, derived_sources, find
 from monitor.errors import ConfigError, MonitorError, StorageError, UnknownSourceError
 from monitor.pipeline import Outcome, run_cycle
 from storage import db
@@ -159,7 +160,9 @@ def sources_list(ctx: Context, as_json: bool) -> None:
     with _errors():
         config = ctx.config()
         rows = {row.id: row for row in _try_rows(ctx)}
-    items = [_source_item(source, rows.get(source.id)) for source in config.sources]
+    parents = {source.id: source for source in config.sources}
+    derived = derived_sources(parents, [r for r in rows.values() if r.origin == "derived"])
+    items = [_source_item(source, rows.get(source.id)) for source in (*config.sources, *derived)]
     if as_json:
         click.echo(json.dumps(items, indent=2, default=str))
         return
@@ -185,6 +188,8 @@ def _source_item(source: Source, row: Any) -> dict[str, Any]:
         "every": str(source.schedule),
         "sections": list(source.sections),
         "tags": list(source.tags),
+        "parent": source.parent,
+        "relation": source.relation,
         "last_checked_at": getattr(row, "last_checked_at", None),
         "last_changed_at": getattr(row, "last_changed_at", None),
         "last_status": getattr(row, "last_status", None),
@@ -218,21 +223,18 @@ def check(
     """
     with _errors():
         config = ctx.config()
-        chosen = _choose(config, source_ids, check_all)
+        if source_ids and check_all:
+            raise click.UsageError("give source ids or --all, not both")
+        if not source_ids and not check_all:
+            raise click.UsageError("give one or more source ids, or --all")
         store = ctx.store(migrate=True)
+        everything = all_sources(config, store)
+        chosen = everything if check_all else [find(everything, i, config) for i in source_ids]
         outcomes = _run_with_progress(config, chosen, store, as_json, workers)
     if not as_json:
         _print_summary(outcomes)
     if any(o.status == "error" for o in outcomes):
         sys.exit(EXIT_FAILED_SOURCES)
-
-
-def _choose(config: Config, ids: tuple[str, ...], check_all: bool) -> list[Source]:
-    if ids and check_all:
-        raise click.UsageError("give source ids or --all, not both")
-    if not ids and not check_all:
-        raise click.UsageError("give one or more source ids, or --all")
-    return list(config.sources) if check_all else [config.get(i) for i in ids]
 
 
 def _run_with_progress(
@@ -268,7 +270,8 @@ def _print_line(outcome: Outcome) -> None:
     elif outcome.stats:
         s = outcome.stats
         detail = f"+{s['added']} -{s['removed']} ~{s['modified']} blocks (change {outcome.change})"
-    click.echo(f"{outcome.source:<40} {outcome.status:<13} {detail}".rstrip())
+    via = f" ({outcome.parent})" if outcome.parent else ""
+    click.echo(f"{outcome.source + via:<40} {outcome.status:<13} {detail}".rstrip())
 
 
 def _print_summary(outcomes: list[Outcome]) -> None:
@@ -289,8 +292,9 @@ def _print_summary(outcomes: list[Outcome]) -> None:
 def history(ctx: Context, source_id: str, as_json: bool) -> None:
     """List the stored versions of a source, oldest first."""
     with _errors():
-        ctx.config().get(source_id)
-        snapshots = ctx.store().snapshots(source_id)
+        store = ctx.store()
+        find(all_sources(ctx.config(), store), source_id, ctx.config())
+        snapshots = store.snapshots(source_id)
     if as_json:
         click.echo(json.dumps([asdict(s) for s in snapshots], indent=2, default=str))
         return
@@ -337,8 +341,9 @@ def diff(
     )
 
     with _errors():
-        source = ctx.config().get(source_id)
         store = ctx.store()
+        config = ctx.config()
+        source = find(all_sources(config, store), source_id, config)
         old, new = _pick_pair(store.snapshots(source_id), from_id, to_id)
         changes = diff_documents(
             diffable(document_at(store, source, old)), diffable(document_at(store, source, new))
@@ -384,8 +389,9 @@ def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, ra
     from monitor.pipeline import document_at
 
     with _errors():
-        source = ctx.config().get(source_id)
         store = ctx.store()
+        config = ctx.config()
+        source = find(all_sources(config, store), source_id, config)
         snapshots = store.snapshots(source_id)
         if not snapshots:
             raise MonitorError(f"{source_id}: no versions stored yet")

@@ -179,6 +179,8 @@ class Source(BaseModel):
     tags: tuple[str, ...]
     options: BaseModel
     defaults: Defaults
+    parent: str | None = None  # set for derived sources (attachments, followed items)
+    relation: str | None = None  # "attachment" or "follow" when derived
 
     @property
     def host(self) -> str:

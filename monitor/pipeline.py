@@ -15,6 +15,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from monitor.config import Config, Source
+from monitor.derived import derived_sources, to_spec
 from monitor.diff import ChangeSet, diff_documents
 from monitor.document import Block, BlockKind, Document
 from monitor.errors import BadContentType, CheckFailed, ContentMissing, FetchError
@@ -22,10 +23,12 @@ from monitor.fetch import Fetcher, FetchRequest, FetchResult, NotModified, Valid
 from monitor.normalise import is_content_missing
 from monitor.render import changes_to_dict
 from monitor.sources import get_kind
+from monitor.sources.base import Discovery
 from storage.blobs import blob_id
 from storage.store import (
     ChangeRecord,
     CheckRecord,
+    DerivedSpec,
     SnapshotInfo,
     SourceSpec,
     SourceState,
@@ -44,6 +47,7 @@ class Inspection:
 
     record: CheckRecord
     document: Document | None = None
+    discoveries: tuple[Discovery, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class Outcome:
     error: str | None
     duration_ms: int
     stats: dict[str, int] | None = None
+    parent: str | None = None  # for an attachment or followed item: the source that found it
 
 
 def spec(source: Source) -> SourceSpec:
@@ -112,7 +117,16 @@ def _compare(
         record, content_hash=digest, title=document.title, text_length=document.text_length()
     )
     record = _finish(record, clock, status, fetched.validators)
-    return Inspection(record, document if status == "changed" else None)
+    found = _discover(source, fetched) if status in ("new", "changed") else ()
+    return Inspection(record, document if status == "changed" else None, found)
+
+
+def _discover(source: Source, fetched: FetchResult) -> tuple[Discovery, ...]:
+    """Attachments and followed items of a new or changed version (never for derived ones)."""
+    discover = getattr(get_kind(source.kind), "discover", None)
+    if discover is None or source.parent is not None:
+        return ()
+    return tuple(discover(source, fetched))
 
 
 def fetch_with_fallback(
@@ -257,24 +271,55 @@ def run_cycle(
     on_outcome: Callable[[Outcome], None] | None = None,
     fetcher: Fetcher | None = None,
 ) -> list[Outcome]:
-    """Check ``sources`` once, concurrently, and store every result."""
-    store.sync_sources(spec(s) for s in sources)
-    states = store.states([s.id for s in sources])
+    """Check ``sources`` once, concurrently, and store every result.
+
+    Documents that these checks discover (attachments, followed items) are stored as derived
+    sources and checked once straight away, so their history starts the day they appear.
+    """
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config)
-    outcomes: list[Outcome] = []
     try:
-        pending: list[tuple[Source, CheckRecord]] = []
-        for source, inspection in _inspect_all(sources, states, fetcher, workers):
-            record = attach_change(store, source, states[source.id], inspection)
-            pending.append((source, record))
-            if len(pending) >= BATCH:
-                outcomes += _flush(store, pending, on_outcome)
-        outcomes += _flush(store, pending, on_outcome)
+        outcomes, found = _cycle(sources, store, workers, on_outcome, fetcher)
+        if found:
+            more, _ = _cycle(found, store, workers, on_outcome, fetcher)
+            outcomes += more
     finally:
         if own_fetcher:
             fetcher.close()
     return outcomes
+
+
+def _cycle(
+    sources: Sequence[Source],
+    store: Store,
+    workers: int,
+    on_outcome: Callable[[Outcome], None] | None,
+    fetcher: Fetcher,
+) -> tuple[list[Outcome], list[Source]]:
+    store.sync_sources(spec(s) for s in sources if s.parent is None)
+    states = store.states([s.id for s in sources])
+    outcomes: list[Outcome] = []
+    pending: list[tuple[Source, CheckRecord]] = []
+    discovered: list[DerivedSpec] = []
+    for source, inspection in _inspect_all(sources, states, fetcher, workers):
+        pending.append((source, attach_change(store, source, states[source.id], inspection)))
+        discovered += [to_spec(source, d) for d in inspection.discoveries]
+        if len(pending) >= BATCH:
+            outcomes += _flush(store, pending, on_outcome)
+    outcomes += _flush(store, pending, on_outcome)
+    return outcomes, _new_derived(store, sources, discovered)
+
+
+def _new_derived(
+    store: Store, sources: Sequence[Source], discovered: list[DerivedSpec]
+) -> list[Source]:
+    """Store new discoveries as derived sources and return them as Sources to check."""
+    new = store.add_derived(discovered)
+    if not new:
+        return []
+    parents = {s.id: s for s in sources}
+    rows = [r for r in store.derived() if r.id in {n.id for n in new}]
+    return derived_sources(parents, rows)
 
 
 def _inspect_all(
@@ -301,7 +346,10 @@ def _flush(
     if not pending:
         return []
     written = store.write([record for _, record in pending])
-    outcomes = [_outcome(record, ids) for (_, record), ids in zip(pending, written, strict=True)]
+    outcomes = [
+        _outcome(source, record, ids)
+        for (source, record), ids in zip(pending, written, strict=True)
+    ]
     pending.clear()
     for outcome in outcomes:
         if on_outcome:
@@ -309,7 +357,7 @@ def _flush(
     return outcomes
 
 
-def _outcome(record: CheckRecord, written: Written) -> Outcome:
+def _outcome(source: Source, record: CheckRecord, written: Written) -> Outcome:
     change = record.change
     stats = None
     if change is not None:
@@ -324,6 +372,7 @@ def _outcome(record: CheckRecord, written: Written) -> Outcome:
     if status == "changed" and change is None:
         status = "unchanged"  # a rehash with no visible difference
     return Outcome(
+        parent=source.parent,
         source=record.source_id,
         status=status,
         snapshot=written.snapshot_id,

@@ -25,6 +25,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, Source, load_config
+from monitor.derived import all_sources
 from monitor.fetch import Fetcher
 from monitor.pipeline import Outcome, run_cycle
 from storage.store import Store
@@ -105,6 +106,7 @@ class Service:
             timezone=UTC,
         )
         self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        self.sources: dict[str, Source] = {}
 
     def start(self) -> None:
         """Schedule every source and the heartbeat, then start."""
@@ -123,13 +125,14 @@ class Service:
         except ConfigError as exc:
             log.error("reload refused, keeping the current schedule: %s", exc)
             return
-        old = {s.id: s for s in self.config.sources}
+        old = dict(self.sources)
         self.config = config
         self._fetcher = Fetcher(config)
+        current = {s.id for s in all_sources(config, self.store)}
         for job in self.scheduler.get_jobs():
-            if job.id != "_tick" and job.id not in {s.id for s in config.sources}:
+            if job.id != "_tick" and job.id not in current:
                 job.remove()
-        changed = [s for s in config.sources if old.get(s.id) != s]
+        changed = [s for s in all_sources(config, self.store) if old.get(s.id) != s]
         self._schedule_all(config, only={s.id for s in changed})
         log.info(
             "reloaded %s: %d sources, %d new or changed",
@@ -154,8 +157,9 @@ class Service:
 
     def _schedule_all(self, config: Config, only: set[str] | None = None) -> None:
         rows = {row.id: row for row in self.store.source_rows()}
+        self.sources = {s.id: s for s in all_sources(config, self.store)}
         now = datetime.now(UTC)
-        for source in config.sources:
+        for source in self.sources.values():
             if only is not None and source.id not in only:
                 continue
             last = getattr(rows.get(source.id), "last_checked_at", None)
@@ -169,12 +173,30 @@ class Service:
                 next_run_time=first_run(source, last, now),
             )
 
+    def _schedule_new(self, config: Config) -> None:
+        """Schedule derived sources found by the last check (already checked once)."""
+        known = set(self.sources)
+        for source in all_sources(config, self.store):
+            if source.id not in known:
+                self.sources[source.id] = source
+                self.scheduler.add_job(
+                    self._check,
+                    trigger_for(source),
+                    args=[source.id],
+                    id=source.id,
+                    name=source.name,
+                    replace_existing=True,
+                )
+
     def _check(self, source_id: str) -> None:
         if self._stopping.is_set():
             return
         config = self.config
-        source = config.get(source_id)
-        for outcome in run_cycle(config, [source], self.store, workers=1, fetcher=self._fetcher):
+        source = self.sources.get(source_id) or config.get(source_id)
+        outcomes = run_cycle(config, [source], self.store, workers=1, fetcher=self._fetcher)
+        if any(o.source not in self.sources for o in outcomes):
+            self._schedule_new(config)
+        for outcome in outcomes:
             self.health.record(outcome)
             log.info(
                 "check %s %s in %d ms%s",

@@ -74,6 +74,11 @@ class SourceRow(Base):
     kind: Mapped[str] = mapped_column(String(40))
     url: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # "config" (from sources.yaml) or "derived" (found by another source: see parent_id)
+    origin: Mapped[str] = mapped_column(String(20), default="config", server_default="config")
+    parent_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    relation: Mapped[str | None] = mapped_column(String(20))  # "attachment" or "follow"
+    options_json: Mapped[str | None] = mapped_column(Text)  # kind options of a derived source
     # fetch state
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)

@@ -36,6 +36,19 @@ class SourceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class DerivedSpec:
+    """A source found by another one (an attachment, a followed search result)."""
+
+    id: str
+    name: str
+    kind: str
+    url: str
+    parent_id: str
+    relation: str
+    options_json: str = "{}"
+
+
+@dataclass(frozen=True, slots=True)
 class SourceState:
     """What the last checks of a source left behind (validators, hash, body)."""
 
@@ -149,6 +162,34 @@ class Store:
                     session.add(_new_source_row(spec))
                 else:
                     row.name, row.kind, row.url = spec.name, spec.kind, spec.url
+
+    def add_derived(self, specs: Sequence[DerivedSpec]) -> list[DerivedSpec]:
+        """Store derived sources not seen before (by parent and URL); return the new ones."""
+        if not specs:
+            return []
+        parents = {spec.parent_id for spec in specs}
+        query = select(SourceRow.parent_id, SourceRow.url, SourceRow.id).where(
+            SourceRow.parent_id.in_(parents)
+        )
+        with self.session() as session, session.begin():
+            known = {(p, u) for p, u, _ in session.execute(query)}
+            ids = set(
+                session.scalars(select(SourceRow.id).where(SourceRow.id.in_([s.id for s in specs])))
+            )
+            new = [s for s in specs if (s.parent_id, s.url) not in known and s.id not in ids]
+            new = list({s.id: s for s in new}.values())
+            session.add_all(_derived_row(spec) for spec in new)
+        return new
+
+    def derived(self) -> list[SourceRow]:
+        """Every derived source (attachments, followed items), oldest first."""
+        query = (
+            select(SourceRow)
+            .where(SourceRow.origin == "derived")
+            .order_by(SourceRow.added_at, SourceRow.id)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
 
     def states(self, ids: Sequence[str]) -> dict[str, SourceState]:
         """The fetch state of each of ``ids`` (missing ids get an empty state)."""
@@ -320,6 +361,21 @@ def _new_source_row(spec: SourceSpec) -> SourceRow:
         url=spec.url,
         added_at=utcnow(),
         consecutive_failures=0,
+    )
+
+
+def _derived_row(spec: DerivedSpec) -> SourceRow:
+    return SourceRow(
+        id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        url=spec.url,
+        added_at=utcnow(),
+        consecutive_failures=0,
+        origin="derived",
+        parent_id=spec.parent_id,
+        relation=spec.relation,
+        options_json=spec.options_json,
     )
 
 
