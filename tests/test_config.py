@@ -60,8 +60,8 @@ def test_defaults_apply(tmp_path: Path) -> None:
             "sources.yaml: entry 1 (dfe-page) -> every: 'fortnightly'",
         ),
         (
-            "kind: pdf",
-            "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'pdf'; known kinds: "
+            "kind: word",
+            "sources.yaml: entry 1 (dfe-page) -> kind: unknown kind 'word'; known kinds: "
             + ", ".join(sorted(REGISTRY)),
         ),
         (

@@ -14,6 +14,7 @@ from monitor.sources.govuk import GovukKind
 from monitor.sources.govuk_search import GovukSearchKind
 from monitor.sources.html import HtmlKind
 from monitor.sources.parliament_bill import ParliamentBillKind
+from monitor.sources.pdf import PdfKind
 from monitor.sources.tracker import TrackerKind
 
 REGISTRY: dict[str, SourceKind] = {
@@ -23,6 +24,7 @@ REGISTRY: dict[str, SourceKind] = {
     "govuk-search": GovukSearchKind(),
     "feed": FeedKind(),
     "tracker": TrackerKind(),
+    "pdf": PdfKind(),
 }
 
 

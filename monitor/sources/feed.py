@@ -34,16 +34,23 @@ well-formed XML (an HTML error page, a truncated download), is not a feed (its r
 reason. Parsing is strict on purpose: a recovering parser would turn a damaged feed into a
 shorter one, i.e. a false removal. Because ``extract`` sees only the current body, an empty
 feed cannot be told from a feed whose entries were lost, so an empty feed always fails.
+
+**Following entries** (``follow: true``, ``discover``): each entry's link, newest first by its
+date (``updated``, else published; undated entries last, in feed order), at most
+``max_follow``, is also watched as a source of its own (relation ``follow``): kind ``govuk``
+for links on www.gov.uk (and, for a feed served from this machine as in tests and the demo,
+links on the feed's own host), kind ``html`` for any other link.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
@@ -54,6 +61,7 @@ from monitor.document import Block, BlockKind, Document
 from monitor.errors import ContentMissing
 from monitor.fetch import FetchRequest, FetchResult
 from monitor.normalise import normalise_document, normalise_text
+from monitor.sources.base import Discovery
 
 FEED_TYPES = (
     "application/atom+xml",
@@ -68,6 +76,9 @@ RSS1_NS = "http://purl.org/rss/1.0/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 SEPARATOR = " — "
 SNIPPET = 60  # characters of a bad body quoted in the error
+GOVUK_HOST = "www.gov.uk"
+LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")  # a local replay (tests, the demo)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 DateChoice = Literal["auto", "published", "updated", "none"]
 FeedFormat = Literal["atom", "rss"]
@@ -80,6 +91,8 @@ class FeedOptions(BaseModel):
 
     max_items: int = Field(200, ge=1, le=5000)  # entries read, in feed order, before sorting
     dates: DateChoice = "auto"
+    follow: bool = False  # also watch each entry's link as a source of its own
+    max_follow: int = Field(20, ge=0, le=200)  # at most this many, newest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +148,39 @@ class FeedKind:
         blocks = [Block(BlockKind.HEADING, "Entries", level=2)]
         blocks += [Block(BlockKind.LINK_LIST, e.line(dates)) for e in entries]
         return normalise_document(Document(title=title or source.name, blocks=tuple(blocks)))
+
+    def discover(self, source: Source, fetched: FetchResult) -> list[Discovery]:
+        """With ``follow``: entries' links, newest first, at most ``max_follow``, each once."""
+        options = source.options
+        if not isinstance(options, FeedOptions) or not options.follow:
+            return []
+        fmt, _, elements = feed_parts(parse_xml(fetched.body, fetched.final_url))
+        entries = [
+            entry
+            for element in elements[: options.max_items]
+            if (entry := read_entry(element, fmt, fetched.final_url)) is not None and entry.link
+        ]
+        found: dict[str, Discovery] = {}
+        for entry in newest_first(entries):
+            url = urldefrag(entry.link).url
+            if urlsplit(url).scheme in ("http", "https"):
+                found.setdefault(url, follow_discovery(url, entry, fetched.final_url))
+        return list(found.values())[: options.max_follow]
+
+
+def newest_first(entries: list[Entry]) -> list[Entry]:
+    """Dated entries newest first (``updated``, else published), then undated, in feed order."""
+    dated = [e for e in entries if _ISO_DATE.match(e.updated or e.published)]
+    undated = [e for e in entries if not _ISO_DATE.match(e.updated or e.published)]
+    return sorted(dated, key=lambda e: e.updated or e.published, reverse=True) + undated
+
+
+def follow_discovery(url: str, entry: Entry, feed_url: str) -> Discovery:
+    """``govuk`` for a GOV.UK link (or the local feed's own host), else ``html``."""
+    host, feed_host = urlsplit(url).hostname, urlsplit(feed_url).hostname
+    local = feed_host in LOCAL_HOSTS and host == feed_host
+    kind = "govuk" if host == GOVUK_HOST or local else "html"
+    return Discovery(url=url, kind=kind, name=entry.title or url, relation="follow")
 
 
 # -- parsing ---------------------------------------------------------------------------------

@@ -30,14 +30,20 @@ JSON (an HTML error page), JSON without a ``results`` list, a result without a `
 empty list fails even when ``total`` is 0: a query that matched documents before and now
 matches none is far more likely a broken index than every document being deleted, and
 ``extract`` cannot see the previous version to tell the two apart.
+
+**Following results** (``follow: true``, ``discover``): each result, newest first by
+``public_timestamp`` (results without one last), at most ``max_follow``, is also watched as a
+``govuk`` source of its own (relation ``follow``). Relative links resolve against the source
+URL's scheme and host; an absolute link to another host than GOV.UK's is watched as ``html``.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -46,10 +52,13 @@ from monitor.document import Block, BlockKind, Document
 from monitor.errors import ContentMissing
 from monitor.fetch import FetchRequest, FetchResult
 from monitor.normalise import normalise_document, normalise_text
+from monitor.sources.base import Discovery
 from monitor.sources.feed import SEPARATOR, display_date, snippet
 
 JSON_TYPES = ("application/json",)
 WEBSITE = "https://www.gov.uk"
+WEBSITE_HOST = "www.gov.uk"
+_OLDEST = datetime.min.replace(tzinfo=UTC)
 DEFAULT_FIELDS = (
     "title",
     "link",
@@ -76,6 +85,8 @@ class GovukSearchOptions(BaseModel):
     order: str = Field("-public_timestamp", pattern=r"^-?[a-z_]+$")
     count: int = Field(50, ge=1, le=1500)
     fields: tuple[str, ...] = DEFAULT_FIELDS
+    follow: bool = False  # also watch each result found, as a govuk source of its own
+    max_follow: int = Field(20, ge=0, le=200)  # at most this many, newest first
 
     @field_validator("filters", "reject")
     @classmethod
@@ -167,6 +178,42 @@ class GovukSearchKind:
         blocks += [Block(BlockKind.LINK_LIST, by_link[url]) for url in sorted(by_link)]
         title = f"GOV.UK search: {describe_query(fetched.url)}"
         return normalise_document(Document(title=title, blocks=tuple(blocks)))
+
+    def discover(self, source: Source, fetched: FetchResult) -> list[Discovery]:
+        """With ``follow``: the results, newest first, at most ``max_follow``, each URL once."""
+        options = source.options
+        if not isinstance(options, GovukSearchOptions) or not options.follow:
+            return []
+        base = fetched.final_url or fetched.url
+        found: dict[str, Discovery] = {}
+        for result in sorted(read_results(fetched.body), key=newest_first):
+            url = urldefrag(urljoin(base, result["link"].strip())).url
+            if urlsplit(url).scheme in ("http", "https"):
+                found.setdefault(url, follow_discovery(url, result["title"], base))
+        return list(found.values())[: options.max_follow]
+
+
+def newest_first(result: dict[str, Any]) -> tuple[bool, float]:
+    """Sort key: results with a ``public_timestamp`` first, newest first."""
+    stamp = result.get("public_timestamp")
+    moment = parse_timestamp(stamp) if isinstance(stamp, str) else None
+    return (moment is None, -(moment or _OLDEST).timestamp())
+
+
+def parse_timestamp(stamp: str) -> datetime | None:
+    """An ISO 8601 timestamp (naive ones read as UTC); ``None`` if it is not one."""
+    try:
+        moment = datetime.fromisoformat(stamp.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def follow_discovery(url: str, title: str, base: str) -> Discovery:
+    """A followed result: ``govuk`` on GOV.UK (or the API's own host), else ``html``."""
+    host = urlsplit(url).hostname
+    kind = "govuk" if host in (WEBSITE_HOST, urlsplit(base).hostname) else "html"
+    return Discovery(url=url, kind=kind, name=normalise_text(title), relation="follow")
 
 
 # -- reading the response --------------------------------------------------------------------
