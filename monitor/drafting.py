@@ -1,0 +1,514 @@
+"""Draft a tracker update for an assessed change, in the tracker's own voice. Offline: templates
+filled with facts extracted from the diff, no model.
+
+A :class:`Draft` has
+
+* ``history_line``, like the tracker's update history: ``"22 Nov: Amended 'Financial
+  allowances' section following the Autumn Budget 2025."`` (section titles from the profiles;
+  the event from a named fiscal event, the bill event, or the document's title and type);
+* ``paragraph`` for "What's happening now?": facts only, what was published or changed, by
+  whom, when, the figures and the stage or amendment, and the link;
+* ``status_suggestion``: a suggested status with its reason, only on hard evidence (Royal
+  Assent of a bill carrying what the section asks for); it is never applied;
+* ``evidence``: the diff hunks it rests on, quoted with ``[-deleted-]`` / ``{+inserted+}``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from monitor.diff import ChangeSet, Hunk
+from monitor.document import Document
+from monitor.relevance.changes import ChangeView, Piece, view
+from monitor.relevance.model import Assessment, ChangeInput
+from monitor.relevance.profiles import Profiles, default_profiles
+from monitor.relevance.signals import (
+    ANNOUNCEMENT_TYPES,
+    BillEvent,
+    Entry,
+    added_entries,
+    bill_events,
+    doc_type,
+    entry_of,
+    is_act,
+)
+from monitor.relevance.text import figures, fold, sentences, term_pattern
+from monitor.render import heading_label, render_terminal
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+GOOD_PROGRESS = "Good progress"
+MAX_SENTENCES = 4
+MAX_EVIDENCE = 6
+SENTENCE_CHARS = 320
+_FISCAL_EVENT = re.compile(
+    r"\b(?:(?:Autumn|Spring) (?:Budget|Statement)|Spending Review|King’s Speech|King's Speech"
+    r"|Kinship Care Week)(?: \d{4})?",
+)
+_HOSTS = {
+    "www.gov.uk": "the UK Government",
+    "gov.uk": "the UK Government",
+    "bills.parliament.uk": "UK Parliament",
+    "bills-api.parliament.uk": "UK Parliament",
+    "commonslibrary.parliament.uk": "the House of Commons Library",
+    "questions-statements.parliament.uk": "UK Parliament",
+    "hansard.parliament.uk": "UK Parliament",
+    "www.legislation.gov.uk": "legislation.gov.uk",
+    "www.ons.gov.uk": "the Office for National Statistics",
+    "kinship.org.uk": "Kinship",
+    "www.gov.scot": "the Scottish Government",
+    "www.gov.wales": "the Welsh Government",
+}
+_ORG_KEYS = ("organisation", "organisations", "publisher", "from")
+_BOILERPLATE = re.compile(r"^(?:From:|Published\b|Last updated\b|Attachment:|Release date:)")
+_TAKES_THE = ("Department", "Ministry", "Office ", "Home Office", "Cabinet Office", "Government")
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A proposed tracker update, pending review; nothing in it is applied automatically."""
+
+    history_line: str
+    paragraph: str
+    status_suggestion: tuple[str, str] | None
+    evidence: tuple[str, ...]
+    sections: tuple[str, ...]  # section titles, primary first
+    source_id: str
+    url: str
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready data (for storage and ``--json`` output)."""
+        status = self.status_suggestion
+        return {
+            "history_line": self.history_line,
+            "paragraph": self.paragraph,
+            "status_suggestion": {"status": status[0], "reason": status[1]} if status else None,
+            "evidence": list(self.evidence),
+            "sections": list(self.sections),
+            "source_id": self.source_id,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the templates are filled with."""
+
+    title: str
+    organisation: str
+    when: str
+    events: tuple[BillEvent, ...]
+    entries: tuple[Entry, ...]
+    notes: tuple[str, ...]
+    document_type: str
+    changed: str = ""  # the new side of every changed block
+    status: tuple[str, str] | None = None  # a tracker status moving (old, new)
+
+
+def draft(
+    change: ChangeInput,
+    assessment: Assessment,
+    *,
+    today: date,
+    profiles: Profiles | None = None,
+) -> Draft:
+    """Draft the update for one assessed change (meant for relevant changes)."""
+    profiles = profiles or default_profiles()
+    changes_view = view(change.changes)
+    facts = _facts(change, changes_view)
+    titles = tuple(profiles.title(s) for s in assessment.sections)
+    return Draft(
+        history_line=history_line(today, titles, event_name(change, assessment, facts)),
+        paragraph=_paragraph(change, assessment, facts, changes_view, profiles),
+        status_suggestion=_status(change, assessment, facts, profiles),
+        evidence=_evidence(change.changes, assessment, profiles),
+        sections=titles,
+        source_id=change.source_id,
+        url=change.url,
+    )
+
+
+# -- the history line ----------------------------------------------------------------------------
+
+
+def history_line(today: date, section_titles: tuple[str, ...], event: str) -> str:
+    """``"22 Nov: Amended 'Financial allowances' section following the Autumn Budget 2025."``"""
+    named = [f"'{t}'" for t in section_titles[:2]]
+    if not named:
+        what = "the tracker"
+    elif len(named) == 1:
+        what = f"{named[0]} section"
+    else:
+        what = f"{named[0]} and {named[1]} sections"
+    return f"{today.day} {MONTHS[today.month - 1]}: Amended {what} following {event}."
+
+
+def event_name(change: ChangeInput, assessment: Assessment, facts: _Facts) -> str:
+    """The event an update follows, named the way the tracker names it."""
+    if named := _fiscal_event(change, facts):
+        return named
+    if facts.events:
+        return _bill_event_name(facts.events, facts.title)
+    return _document_event(assessment.kind, facts)
+
+
+def _fiscal_event(change: ChangeInput, facts: _Facts) -> str | None:
+    """A budget, statement or review named in the title, the notes or the changed text."""
+    texts = (facts.title, *facts.notes, *(e.title for e in facts.entries), facts.changed)
+    for text in texts:
+        if match := _FISCAL_EVENT.search(text):
+            return f"the {match.group()}"
+    del change
+    return None
+
+
+def _bill_event_name(events: tuple[BillEvent, ...], bill: str) -> str:
+    event = _main_event(events)
+    if event.kind == "royal-assent" or (event.kind == "publication" and is_act(event)):
+        return f"Royal Assent of the {event.detail or bill}"
+    if event.kind == "stage":
+        return f"the {_stage_words(event.label)} of the {event.subject or bill}"
+    if event.kind == "amendment":
+        verb = f"being {_decision(event)}" if _decided(event) else "being tabled"
+        return f"{event.label} to the {bill} {verb}"
+    return f"publication of '{event.label}' for the {bill}"
+
+
+def _main_event(events: tuple[BillEvent, ...]) -> BillEvent:
+    order = {"royal-assent": 0, "stage": 1, "amendment": 2, "publication": 3}
+    return min(events, key=lambda e: (order[e.kind], -_kinship_weight(e.line), not e.detail))
+
+
+def _kinship_weight(text: str) -> int:
+    return int("kinship" in text.lower() or "special guardian" in text.lower())
+
+
+def _decided(event: BillEvent) -> bool:
+    return bool(event.decision) and event.decision != "No decision"
+
+
+def _decision(event: BillEvent) -> str:
+    return (event.decision or "").lower()
+
+
+def _stage_words(label: str) -> str:
+    """``"Report stage (House of Lords)"`` → ``"House of Lords Report stage"``."""
+    match = re.fullmatch(r"(?P<stage>.*) \((?P<house>House of \w+)\)", label)
+    return f"{match['house']} {match['stage']}" if match else label
+
+
+def _document_event(kind: str, facts: _Facts) -> str:
+    title = facts.entries[0].title if facts.entries else facts.title
+    document_type = facts.entries[0].document_type if facts.entries else facts.document_type
+    if kind == "consultation":
+        if "outcome" in document_type or "response" in title.lower():
+            return f"the Government's response to the '{title}' consultation"
+        return f"the '{title}' consultation"
+    if kind == "data-release":
+        return f"the release of '{title}'"
+    if kind == "new-publication":
+        if document_type in ANNOUNCEMENT_TYPES:
+            return f"the announcement '{title}'"
+        return f"publication of '{title}'"
+    return f"an update to '{title}'"
+
+
+# -- facts ---------------------------------------------------------------------------------------
+
+
+def _facts(change: ChangeInput, changes_view: ChangeView) -> _Facts:
+    listing = change.source_kind in ("govuk-search", "feed")
+    entries = tuple(added_entries(changes_view)) if listing else ()
+    reads_events = change.source_kind == "parliament-bill" or _has_bills(entries)
+    return _Facts(
+        title=change.new.title,
+        organisation=_with_article(organisation(change.new, change.url, entries)),
+        when=_when(change),
+        events=tuple(bill_events(changes_view)) if reads_events else (),
+        entries=entries,
+        notes=changes_view.change_notes,
+        document_type=doc_type(change.new.metadata.document_type),
+        changed=" ".join(p.text for p in changes_view.pieces if p.side == "new" and any(p.changed)),
+        status=_status_move(changes_view),
+    )
+
+
+def _status_move(changes_view: ChangeView) -> tuple[str, str] | None:
+    """A tracker section's ``Status: ...`` line changing, as (old, new)."""
+    for hunk in changes_view.content_hunks:
+        old, new = hunk.old_text or "", hunk.new_text or ""
+        if old.startswith("Status: ") and new.startswith("Status: "):
+            return (old.removeprefix("Status: "), new.removeprefix("Status: "))
+    return None
+
+
+def _has_bills(entries: tuple[Entry, ...]) -> bool:
+    return any(re.search(r"\bBill\b", e.title) for e in entries)
+
+
+def organisation(document: Document, url: str, entries: tuple[Entry, ...] = ()) -> str:
+    """Who published: stated metadata, a GOV.UK "From:" line, a listing entry, else the host."""
+    for key, value in document.metadata.extra:
+        if key.lower() in _ORG_KEYS and value:
+            return value
+    if stated := _from_line(document):
+        return stated
+    if entries and len(entries[0].parts) >= 2 and not _looks_dated(entries[0].parts[1]):
+        return entries[0].parts[1]
+    host = (urlsplit(url).hostname or "").lower()
+    return _HOSTS.get(host, host or "the publisher")
+
+
+def _with_article(name: str) -> str:
+    """``"Department for Education"`` → ``"the Department for Education"``."""
+    return f"the {name}" if name.startswith(_TAKES_THE) else name
+
+
+def _from_line(document: Document) -> str | None:
+    blocks = document.blocks[:12]
+    for position, block in enumerate(blocks):
+        text = block.text.strip()
+        if text.startswith("From:") and text != "From:":
+            return text.removeprefix("From:").strip()
+        if text == "From:" and position + 1 < len(blocks):
+            return blocks[position + 1].text.strip()
+    return None
+
+
+def _looks_dated(text: str) -> bool:
+    return bool(re.search(r"\b\d{4}\b", text))
+
+
+def _when(change: ChangeInput) -> str:
+    meta = change.new.metadata
+    stamp = meta.published if change.old is None else meta.updated
+    return long_date(stamp) or long_date(meta.updated) or ""
+
+
+def long_date(stamp: str | None) -> str | None:
+    """``"2023-12-15T09:30:00Z"`` → ``"15 December 2023"``; anything else → ``None``."""
+    try:
+        day = date.fromisoformat((stamp or "")[:10])
+    except ValueError:
+        return None
+    return f"{day.day} {day:%B} {day.year}"
+
+
+# -- the paragraph -------------------------------------------------------------------------------
+
+
+def _paragraph(
+    change: ChangeInput,
+    assessment: Assessment,
+    facts: _Facts,
+    changes_view: ChangeView,
+    profiles: Profiles,
+) -> str:
+    parts = [_opening(change, assessment, facts)]
+    if facts.events:
+        parts += _other_events(facts)
+    else:
+        parts += _key_sentences(changes_view, assessment, profiles, facts)
+        parts += _figures_line(changes_view, " ".join(parts))
+    parts.append(f"Source: {change.source_name or facts.title} ({change.url}).")
+    text = " ".join(p for p in parts if p)
+    return text[:1].upper() + text[1:]
+
+
+def _opening(change: ChangeInput, assessment: Assessment, facts: _Facts) -> str:
+    if facts.events:
+        return _event_sentence(_main_event(facts.events), facts)
+    if facts.entries:
+        return _entries_sentence(facts)
+    on = f"On {facts.when}, " if facts.when else ""
+    if facts.status and assessment.sections:
+        old, new = facts.status
+        return f"{on}{facts.organisation} moved the status of this section from {old} to {new}."
+    if change.source_kind == "tracker":
+        return f"{on}{facts.organisation} updated its policy tracker."
+    verb = _verb(assessment.kind, facts.document_type, change.old is None)
+    note = f" ({_note(facts.notes[0])})" if facts.notes else ""
+    return f"{on}{facts.organisation} {verb} '{facts.title}'{note}."
+
+
+def _verb(kind: str, document_type: str, first_sight: bool) -> str:
+    if kind == "consultation":
+        return "published the consultation document" if first_sight else "updated the consultation"
+    if kind == "data-release":
+        return "released"
+    if document_type in ANNOUNCEMENT_TYPES and first_sight:
+        return "announced"
+    return "published" if first_sight or kind == "new-publication" else "updated"
+
+
+def _note(note: str) -> str:
+    return note.rstrip(".")[:1].lower() + note.rstrip(".")[1:]
+
+
+def _event_sentence(event: BillEvent, facts: _Facts) -> str:
+    when = f" on {facts.when}" if facts.when else ""
+    if event.kind == "royal-assent" or is_act(event):
+        return (
+            f"The {facts.title} received Royal Assent{when}, becoming the {event.detail or 'Act'}."
+        )
+    if event.kind == "stage":
+        return _stage_sentence(event, facts, when)
+    if event.kind == "amendment":
+        subject = f" ({event.subject})" if event.subject else ""
+        state = f"was {_decision(event)}" if _decided(event) else "was tabled"
+        return f"{event.label}{subject} to the {facts.title} {state}{when}."
+    return f"{facts.organisation} published '{event.label}' for the {facts.title}{when}."
+
+
+def _stage_sentence(event: BillEvent, facts: _Facts, when: str) -> str:
+    """``The X Bill reached House of Lords Report stage on ...``; a feed entry adds its
+    description (bill type, house) and link."""
+    stage = _stage_words(event.label)
+    if not event.subject:
+        return f"The {facts.title} reached {stage}{when}."
+    entry = entry_of(event.line)
+    described = f" ({', '.join(entry.parts[:-1])})" if len(entry.parts) > 1 else ""
+    link = f" Link: {entry.url}." if entry.url else ""
+    return f"The {event.subject}{described} reached {stage}{when}.{link}"
+
+
+def _other_events(facts: _Facts) -> list[str]:
+    """The bill's other events, one short clause each."""
+    main = _main_event(facts.events)
+    others = [e for e in facts.events if e is not main and e.kind != main.kind]
+    described = dict.fromkeys(_event_clause(e) for e in others)
+    return [f"Also: {'; '.join(list(described)[:4])}."] if described else []
+
+
+def _event_clause(event: BillEvent) -> str:
+    if event.kind == "publication":
+        return f"new publication {event.line}"
+    if event.kind == "amendment":
+        decision = f" — {event.decision}" if event.decision else ""
+        return f"{event.label}{decision}"
+    return event.line
+
+
+def _entries_sentence(facts: _Facts) -> str:
+    shown = [
+        f"'{e.title}'" + (f" ({', '.join(e.parts)})" if e.parts else "") for e in facts.entries
+    ]
+    links = [e.url for e in facts.entries if e.url]
+    listed = "; ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+    found = f"New on {facts.title}: {listed}."
+    return found + (f" Link: {links[0]}." if links else "")
+
+
+def _key_sentences(
+    changes_view: ChangeView, assessment: Assessment, profiles: Profiles, facts: _Facts
+) -> list[str]:
+    """Up to three changed sentences that carry the primary section's terms or figures."""
+    if facts.entries:
+        return []
+    candidates = [
+        s
+        for piece in changes_view.pieces
+        for s in _changed_sentences(piece)
+        if not _BOILERPLATE.match(s)
+    ]
+    weights = _sentence_terms(assessment, profiles)
+    scored = [(i, s, _sentence_value(s, weights)) for i, s in enumerate(dict.fromkeys(candidates))]
+    if len(scored) > MAX_SENTENCES:  # a small change is quoted whole
+        scored = [c for c in scored if c[2] > 0]
+    best = sorted(scored, key=lambda c: (-c[2], c[0]))[:MAX_SENTENCES]
+    return [_clip(s) for _, s, _ in sorted(best) if s.strip(" .") != facts.title]
+
+
+def _sentence_terms(assessment: Assessment, profiles: Profiles) -> dict[str, float]:
+    """Terms that make a sentence worth quoting: the primary section's count double."""
+    weights = dict.fromkeys(profiles.anchors, 0.5)
+    weights.update(dict.fromkeys(assessment.terms, 1.0))
+    primary = profiles.section(assessment.sections[0]) if assessment.sections else None
+    if primary is not None:
+        weights.update({term: 2.0 for term, _ in primary.terms if term in weights})
+    return weights
+
+
+def _changed_sentences(piece: Piece) -> list[str]:
+    heading = (piece.hunk.new_text or "").startswith("#")
+    if piece.side != "new" or not any(piece.changed) or heading:
+        return []
+    found, offset = [], 0
+    for sentence in sentences(piece.text):
+        start = piece.text.find(sentence, offset)
+        offset = start + len(sentence)
+        lead_in = sentence.endswith(":")
+        if start >= 0 and piece.overlaps(start, offset) and len(sentence.split()) >= 4:
+            found += [] if lead_in else [sentence]
+    return found
+
+
+def _sentence_value(sentence: str, terms: dict[str, float]) -> float:
+    if _BOILERPLATE.match(sentence):
+        return 0.0
+    folded = fold(sentence).text
+    matched = sum(w for t, w in terms.items() if term_pattern(t).search(folded))
+    return matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
+
+
+def _clip(sentence: str) -> str:
+    text = sentence if sentence.endswith((".", "!", "?", ":")) else sentence + "."
+    if len(text) <= SENTENCE_CHARS:
+        return text
+    return text[: SENTENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _figures_line(changes_view: ChangeView, written: str) -> list[str]:
+    changed = " ".join(p.text for p in changes_view.pieces if p.side == "new" and any(p.changed))
+    missing = [f for f in figures(changed) if f not in written][:6]
+    return [f"Figures in the change: {', '.join(missing)}."] if missing else []
+
+
+# -- status suggestion ---------------------------------------------------------------------------
+
+
+def _status(
+    change: ChangeInput, assessment: Assessment, facts: _Facts, profiles: Profiles
+) -> tuple[str, str] | None:
+    """Suggest "Good progress" only when a bill carrying the section's ask gets Royal Assent."""
+    assented = [e for e in facts.events if e.kind == "royal-assent" or is_act(e)]
+    if not assessment.relevant or not assented or not assessment.sections:
+        return None
+    section = profiles.section(assessment.sections[0])
+    if section is None:
+        return None
+    text = fold(" ".join(b.text for b in change.new.blocks)).text
+    carried = [ask for ask in section.asks if term_pattern(ask).search(text)]
+    if not carried:
+        return None
+    act = next((e.detail for e in assented if e.detail), facts.title)
+    when = f" on {facts.when}" if facts.when else ""
+    reason = f"The {act} received Royal Assent{when}; it includes provisions on {carried[0]}."
+    return (GOOD_PROGRESS, reason)
+
+
+# -- evidence ------------------------------------------------------------------------------------
+
+
+def _evidence(changes: ChangeSet, assessment: Assessment, profiles: Profiles) -> tuple[str, ...]:
+    content = [h for h in changes.hunks if not _is_metadata(h)]
+    terms = list(assessment.terms) + list(profiles.anchors)
+    ranked = sorted(enumerate(content), key=lambda p: (-_hunk_value(p[1], terms), p[0]))
+    chosen = sorted(ranked[:MAX_EVIDENCE], key=lambda p: p[0])
+    return tuple(_quote(hunk) for _, hunk in chosen)
+
+
+def _is_metadata(hunk: Hunk) -> bool:
+    return bool(hunk.heading_path) and hunk.heading_path[-1] == "Page metadata"
+
+
+def _hunk_value(hunk: Hunk, terms: list[str]) -> int:
+    folded = fold(hunk.new_text or hunk.old_text or "").text
+    return sum(1 for t in terms if term_pattern(t).search(folded))
+
+
+def _quote(hunk: Hunk) -> str:
+    body = render_terminal(ChangeSet((hunk,)), color=False).split("\n", 1)[-1]
+    return f"{heading_label(hunk)}: {body}"

@@ -1,0 +1,470 @@
+"""Decide whether a change matters, to which tracker sections, and what kind of change it is.
+
+The steps, each a small function below:
+
+1. **Read the change** (:mod:`monitor.relevance.changes`): content pieces with their changed
+   characters, the publisher's new change note; page-metadata dates are not content.
+2. **Cosmetic?** typo, punctuation, dates, a cookie banner, reordered links → ``none``.
+3. **Terms**: every section's terms, weighted by where they sit (changed words, block context,
+   headings, title, change note; :mod:`monitor.relevance.matching`), minus negative terms,
+   scaled by reviewer feedback. A heading that *is* a section title (the tracker's own pages)
+   names that section outright; the source's configured sections are a small prior.
+4. **Signals**: bill events, document type, whether kinship care is in play at all (anchors).
+5. **Vetoes**: outside England, or a hard-negative topic (foster-only, adoption-only, carer's
+   leave / Carer's Allowance, a council procedure manual) with kinship care not in play.
+6. **Score** = 1 − exp(−raw / 3), where raw is the best section's score plus signal bonuses,
+   halved for a small change with nothing material in the changed words, times the source's
+   feedback factor. Relevant when no veto, kinship is in play and score ≥ the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from monitor.document import BlockKind, Document
+from monitor.relevance.changes import ChangeView, Piece, cosmetic_reason, view
+from monitor.relevance.feedback import Feedback
+from monitor.relevance.matching import (
+    NEW_PUBLICATION_WEIGHT,
+    PLACE_WEIGHT,
+    Hit,
+    Place,
+    Texts,
+    contribution,
+    find,
+    texts_of,
+)
+from monitor.relevance.model import Assessment, ChangeInput, Kind
+from monitor.relevance.profiles import Profiles
+from monitor.relevance.signals import (
+    ANNOUNCEMENT_TYPES,
+    CONSULTATION_TYPES,
+    DATA_TYPES,
+    PUBLICATION_TYPES,
+    BillEvent,
+    added_entries,
+    bill_events,
+    doc_type,
+    is_act,
+    is_amendment_paper,
+    is_consultation,
+    is_data,
+    outside_england,
+)
+from monitor.relevance.text import figures, fold, people_counts, words
+
+LISTING_KINDS = frozenset({"govuk-search", "feed"})
+HEADING_NAMES_SECTION = 3.0
+HINT_PRIOR = (0.8, 0.4)
+SECONDARY_SHARE = 0.5
+MAX_SECTIONS = 3
+SCALE = 3.0
+SPECIFIC_WEIGHT = 1.5
+ANCHOR_BONUS = 0.8
+STATUS_LINES = ("Status: ", "Previous status: ", "Previous statuses: ")
+_STOP = frozenset("the a an and or of to in for on at by with is are be this that it as".split())  # noqa: SIM905
+
+
+@dataclass
+class _Change:
+    """What assessment works from, gathered once."""
+
+    change: ChangeInput
+    view: ChangeView
+    texts: Texts
+    first_sight: bool
+    places: dict[Place, float]
+    document_type: str
+    reasons: list[str] = field(default_factory=list)
+
+
+def assess(change: ChangeInput, profiles: Profiles, feedback: Feedback | None = None) -> Assessment:
+    """Assess one change against the section profiles (and reviewer feedback, if any)."""
+    feedback = feedback or Feedback()
+    profiles = feedback.adjust(profiles)
+    ctx = _gather(change)
+    if reason := _cosmetic(ctx):
+        return Assessment(False, 0.0, (), "none", (f"cosmetic: {reason}",))
+    events = bill_events(ctx.view) if _reads_events(change) else []
+    _events_are_changes(ctx, events)
+    hits = find([t for s in profiles.sections for t, _ in s.terms], ctx.texts)
+    scores, used = _section_scores(ctx, profiles, hits, feedback)
+    kind = _kind(ctx, events)
+    anchored = _anchored(ctx, profiles, events)
+    raw = _raw(ctx, scores, hits, events, anchored, profiles)
+    raw *= feedback.source_factor(change.source_id)
+    score = round(1 - math.exp(-raw / SCALE), 3)
+    veto = _veto(ctx, profiles)
+    relevant = veto is None and anchored and score >= profiles.threshold
+    sections = _ranked(scores, change.sections) if relevant else ()
+    reasons = _explain(ctx, scores, used, anchored, veto, score, profiles)
+    return Assessment(relevant, score, sections, kind if relevant else "none", reasons, used)
+
+
+# -- 1. reading the change -----------------------------------------------------------------------
+
+
+def _gather(change: ChangeInput) -> _Change:
+    changes_view = view(change.changes)
+    first_sight = change.old is None
+    listing = change.source_kind in LISTING_KINDS
+    title = "" if listing else change.new.title
+    return _Change(
+        change=change,
+        view=changes_view,
+        texts=texts_of(changes_view, title),
+        first_sight=first_sight,
+        places=NEW_PUBLICATION_WEIGHT if first_sight and not listing else PLACE_WEIGHT,
+        document_type=doc_type(change.new.metadata.document_type),
+    )
+
+
+def _reads_events(change: ChangeInput) -> bool:
+    return change.source_kind in ("parliament-bill", "feed", "govuk-search")
+
+
+def _events_are_changes(ctx: _Change, events: list[BillEvent]) -> None:
+    """A bill event's whole line is the change (a decision word changing moves the subject)."""
+    lines = {event.line for event in events}
+    if not lines:
+        return
+    stem = _bill_stem(ctx.change.new.title)
+    pieces = tuple(
+        _whole_event(p, stem) if p.side == "new" and p.text in lines else p
+        for p in ctx.texts.pieces
+    )
+    ctx.texts = replace(ctx.texts, pieces=pieces)
+
+
+def _bill_stem(title: str) -> str:
+    """``"Children's Wellbeing and Schools Bill"`` → ``"Children's Wellbeing and Schools"``."""
+    return re.sub(r"\s+(?:Bill|Act)\b.*$", "", title).strip()
+
+
+def _whole_event(piece: Piece, stem: str) -> Piece:
+    """The event line, all of it changed, without the bill's own name (its words are not news)."""
+    text = piece.text.replace(stem, " " * len(stem)) if len(stem) > 3 else piece.text
+    return replace(piece, text=text, changed=(True,) * len(text))
+
+
+# -- 2. cosmetic ---------------------------------------------------------------------------------
+
+
+def _cosmetic(ctx: _Change) -> str | None:
+    if ctx.change.changes.is_empty:
+        return "no visible change"
+    if ctx.first_sight:
+        return None if ctx.view.pieces else "nothing to read on the page"
+    if ctx.change.source_kind in LISTING_KINDS and not added_entries(ctx.view):
+        only_removed = all(h.kind == "removed" for h in ctx.view.content_hunks)
+        if only_removed and ctx.view.content_hunks:
+            return "entries only dropped out of the listing"
+    return cosmetic_reason(ctx.view.content_hunks, ctx.view.change_notes)
+
+
+# -- 3. terms ------------------------------------------------------------------------------------
+
+
+def _section_scores(
+    ctx: _Change, profiles: Profiles, hits: list[Hit], feedback: Feedback
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """Each section's score, and the terms that counted (strongest first)."""
+    scores: dict[str, float] = defaultdict(float)
+    used: dict[str, float] = defaultdict(float)
+    people = min(len(_counts(ctx)), 2)
+    for section in profiles.sections:
+        for term, gain in _term_gains(ctx, dict(section.terms), hits, feedback):
+            scores[section.id] += gain
+            used[term] += gain
+        scores[section.id] += section.counts * people - _negative(ctx.texts, section.negative)
+    _named_by_heading(ctx, profiles, scores)
+    _hint_prior(ctx.change.sections, scores)
+    ranked_terms = tuple(t for t, g in sorted(used.items(), key=lambda kv: -kv[1]) if g > 0)
+    return dict(scores), ranked_terms
+
+
+def _term_gains(
+    ctx: _Change, weights: dict[str, float], hits: list[Hit], feedback: Feedback
+) -> list[tuple[str, float]]:
+    """What each hit of one section's terms adds, scaled by reviewer feedback."""
+    return [
+        (
+            hit.term,
+            contribution(hit, weights[hit.term], ctx.places) * feedback.term_factor(hit.term),
+        )
+        for hit in hits
+        if hit.term in weights and _counts_here(ctx, hit, weights[hit.term])
+    ]
+
+
+def _counts(ctx: _Change) -> list[str]:
+    """Counts of people in the changed words (a figure about kinship families is data)."""
+    changed = " ".join(p.text for p in ctx.texts.pieces if p.side == "new" and any(p.changed))
+    return people_counts(changed)
+
+
+def _counts_here(ctx: _Change, hit: Hit, weight: float) -> bool:
+    """In an amended page's title or headings only specific terms count ("school" in a bill's
+    name does not); on first sight the title is the news."""
+    if ctx.first_sight or hit.place not in ("title", "heading"):
+        return True
+    return weight >= SPECIFIC_WEIGHT
+
+
+def _negative(texts: Texts, negative: tuple[tuple[str, float], ...]) -> float:
+    if not negative:
+        return 0.0
+    weights = dict(negative)
+    return sum(
+        contribution(hit, weights[hit.term], PLACE_WEIGHT)
+        for hit in find(weights, texts)
+        if hit.place in ("changed", "removed")
+    )
+
+
+def _named_by_heading(ctx: _Change, profiles: Profiles, scores: dict[str, float]) -> None:
+    """A changed block under a heading that is a section's own title names that section."""
+    headings = {fold(h).text.strip(" ?") for h in ctx.texts.headings}
+    for section in profiles.sections:
+        if any(fold(name).text in headings for name in section.names()):
+            scores[section.id] += HEADING_NAMES_SECTION
+
+
+def _hint_prior(hints: tuple[str, ...], scores: dict[str, float]) -> None:
+    for position, section in enumerate(hints[: len(HINT_PRIOR)]):
+        scores[section] += HINT_PRIOR[position]
+
+
+def _ranked(scores: dict[str, float], hints: tuple[str, ...]) -> tuple[str, ...]:
+    positive = sorted(((s, sid) for sid, s in scores.items() if s > 0), reverse=True)
+    if not positive:
+        return hints[:1]
+    best = positive[0][0]
+    return tuple(sid for s, sid in positive if s >= SECONDARY_SHARE * best)[:MAX_SECTIONS]
+
+
+# -- 4. signals ----------------------------------------------------------------------------------
+
+
+def _kind(ctx: _Change, events: list[BillEvent]) -> Kind:
+    if events:
+        return _bill_kind(events)
+    if ctx.change.source_kind == "tracker":
+        return "content-amended"
+    document_type, title = _subject(ctx)
+    changed = " ".join(p.changed_text() for p in ctx.view.pieces if p.side == "new")
+    if is_consultation(document_type, title, changed if not ctx.first_sight else ""):
+        return "consultation"
+    if is_data(document_type, title, ctx.change.url):
+        return "data-release"
+    return "new-publication" if _is_new(ctx) else "content-amended"
+
+
+def _bill_kind(events: list[BillEvent]) -> Kind:
+    kinds = {e.kind for e in events}
+    if kinds & {"royal-assent", "stage"} or any(is_act(e) for e in events):
+        return "bill-stage"
+    if "amendment" in kinds or any(is_amendment_paper(e) for e in events):
+        return "bill-amendment"
+    return "bill-stage"
+
+
+def _subject(ctx: _Change) -> tuple[str, str]:
+    """The document type and title the change is about (an added entry, or the page)."""
+    if ctx.change.source_kind in LISTING_KINDS and (entries := added_entries(ctx.view)):
+        return entries[0].document_type, entries[0].title
+    return ctx.document_type, ctx.change.new.title
+
+
+def _is_new(ctx: _Change) -> bool:
+    """A first sight, a new listing entry, or a document or attachment added to a page."""
+    if ctx.first_sight or ctx.change.source_kind in LISTING_KINDS:
+        return True
+    hunks = ctx.view.content_hunks
+    added = [h for h in hunks if h.kind == "added"]
+    return (
+        bool(hunks) and len(added) == len(hunks) and any(_names_document(h.new_text) for h in added)
+    )
+
+
+def _names_document(text: str | None) -> bool:
+    return bool(text) and (str(text).startswith(("→ ", "Attachment: ")))
+
+
+def _anchored(ctx: _Change, profiles: Profiles, events: list[BillEvent]) -> bool:
+    """Kinship care is in play: in the change, its headings, its title or the page's intro
+    (and always on the kinship tracker itself)."""
+    if ctx.change.source_kind == "tracker":
+        return True
+    if any(hit.count for hit in find(profiles.anchors, ctx.texts)):
+        return True
+    if (
+        _page_intro_anchored(ctx.change.new, profiles)
+        and ctx.change.source_kind not in LISTING_KINDS
+    ):
+        return True
+    return bool(ctx.change.sections) and any(e.kind != "amendment" for e in events)
+
+
+def _page_intro_anchored(document: Document, profiles: Profiles) -> bool:
+    intro = [b.text for b in document.blocks[:4] if b.kind is not BlockKind.LINK_LIST]
+    intro_texts = Texts((), (), " ".join(intro), ())
+    return any(hit.count for hit in find(profiles.anchors, intro_texts))
+
+
+# -- 5. vetoes -----------------------------------------------------------------------------------
+
+
+def _veto(ctx: _Change, profiles: Profiles) -> str | None:
+    scope_text = _scope_text(ctx)
+    if place := outside_england(profiles, ctx.change.url, scope_text):
+        return f"about {place}, not England"
+    return _topic_veto(ctx, profiles)
+
+
+def _scope_text(ctx: _Change) -> str:
+    """The title, the changed blocks (new side, or the old side of removed ones), the notes."""
+    pieces = " ".join(
+        p.text for p in ctx.view.pieces if p.side == "new" or p.hunk.kind == "removed"
+    )
+    return f"{ctx.texts.title} {pieces} {' '.join(ctx.texts.notes)}"
+
+
+def _topic_veto(ctx: _Change, profiles: Profiles) -> str | None:
+    """A hard-negative topic in the change (or the page's title) with kinship not in play."""
+    in_change: set[Place] = {"changed", "removed", "context", "note"}
+    if ctx.first_sight:
+        in_change |= {"title", "heading"}
+    anchors = find(profiles.anchors, ctx.texts)
+    change_anchors = {h.term for h in anchors if h.place in in_change}
+    title_anchors = {h.term for h in anchors if h.place == "title"}
+    for topic in profiles.topics:
+        places = {h.place for h in find(topic.terms, ctx.texts)}
+        hosted = any(host in ctx.change.url.lower() for host in topic.hosts)
+        if hosted or places & in_change:
+            relevant_anchors = change_anchors
+        elif "title" in places:
+            relevant_anchors = change_anchors | title_anchors
+        else:
+            continue
+        if not _excused(topic.unless, relevant_anchors):
+            return topic.label if topic.unless == "never" else f"{topic.label}, kinship not in play"
+    return None
+
+
+def _excused(unless: str, anchors: set[str]) -> bool:
+    if unless == "anchor":
+        return bool(anchors)
+    if unless == "kinship":
+        return any("kinship" in anchor for anchor in anchors)
+    return False
+
+
+# -- 6. score ------------------------------------------------------------------------------------
+
+
+def _raw(
+    ctx: _Change,
+    scores: dict[str, float],
+    hits: list[Hit],
+    events: list[BillEvent],
+    anchored: bool,
+    profiles: Profiles,
+) -> float:
+    best = max(scores.values(), default=0.0)
+    raw = max(best, 0.0) + _event_bonus(ctx, events, anchored, profiles) + _type_bonus(ctx)
+    raw += _anchor_bonus(ctx, profiles)
+    if not ctx.first_sight and not events and _small_and_immaterial(ctx, hits):
+        ctx.reasons.append("small change with nothing material in the changed words")
+        raw *= 0.5
+    return raw
+
+
+def _event_bonus(
+    ctx: _Change, events: list[BillEvent], anchored: bool, profiles: Profiles
+) -> float:
+    bonus = 0.0
+    for event in events:
+        if event.kind == "royal-assent" or (event.kind == "publication" and is_act(event)):
+            bonus = max(bonus, 3.5 if anchored else 0.0)
+        elif event.kind == "stage":
+            bonus = max(bonus, 2.5 if anchored else 0.0)
+        elif event.kind == "amendment" and _line_anchored(event, profiles):
+            bonus = max(bonus, 1.5)
+    if bonus:
+        labels = dict.fromkeys(_event_label(e) for e in events)
+        ctx.reasons.append("bill event: " + "; ".join(list(labels)[:3]))
+    return bonus
+
+
+def _line_anchored(event: BillEvent, profiles: Profiles) -> bool:
+    return any(hit.count for hit in find(profiles.anchors, Texts((), (), event.line, ())))
+
+
+def _event_label(event: BillEvent) -> str:
+    decision = f" — {event.decision}" if event.decision else ""
+    return f"{event.label}{decision}"
+
+
+def _anchor_bonus(ctx: _Change, profiles: Profiles) -> float:
+    """Kinship care named in the changed words themselves, not only around them."""
+    changed = any(h.place in ("changed", "removed") for h in find(profiles.anchors, ctx.texts))
+    return ANCHOR_BONUS if changed and not ctx.first_sight else 0.0
+
+
+def _type_bonus(ctx: _Change) -> float:
+    document_type, _ = _subject(ctx)
+    known = PUBLICATION_TYPES | ANNOUNCEMENT_TYPES | CONSULTATION_TYPES | DATA_TYPES
+    if (ctx.first_sight or ctx.change.source_kind in LISTING_KINDS) and document_type in known:
+        ctx.reasons.append(f"document type: {document_type}")
+        return 0.5
+    return 0.0
+
+
+def _small_and_immaterial(ctx: _Change, hits: list[Hit]) -> bool:
+    """Fewer than six content words changed, no figure among them, and no profile term."""
+    changed = " ".join(p.changed_text() for p in ctx.view.pieces)
+    content = [w for w in words(changed) if w not in _STOP]
+    if figures(changed) or any(ch.isdigit() for ch in changed) or _status_moved(ctx):
+        return False
+    terms_changed = any(h.place in ("changed", "removed") for h in hits)
+    return len(content) < 6 and not terms_changed
+
+
+def _status_moved(ctx: _Change) -> bool:
+    """A tracker section's status line changed: one word, but the whole verdict."""
+    return any(p.text.startswith(STATUS_LINES) for p in ctx.view.pieces if any(p.changed))
+
+
+# -- reasons -------------------------------------------------------------------------------------
+
+
+def _explain(
+    ctx: _Change,
+    scores: dict[str, float],
+    used: tuple[str, ...],
+    anchored: bool,
+    veto: str | None,
+    score: float,
+    profiles: Profiles,
+) -> tuple[str, ...]:
+    lines = []
+    if veto:
+        lines.append(f"not relevant: {veto}")
+    if not anchored:
+        lines.append("kinship care is not in play (no kinship term in the change or its page)")
+    top = sorted(((s, sid) for sid, s in scores.items() if s > 0), reverse=True)[:3]
+    if top:
+        lines.append("sections: " + ", ".join(f"{profiles.title(sid)} {s:.1f}" for s, sid in top))
+    if used:
+        lines.append("terms: " + ", ".join(f"'{t}'" for t in used[:6]))
+    lines += ctx.reasons
+    lines.append(f"score {score:.2f} (threshold {profiles.threshold:.2f})")
+    host = urlsplit(ctx.change.url).hostname
+    if host:
+        lines.append(f"source: {ctx.change.source_id} ({host})")
+    return tuple(lines)

@@ -1,0 +1,103 @@
+"""Find profile terms in a change, and say where each was found.
+
+Where a term sits decides how much it counts (:data:`PLACE_WEIGHT`): in the inserted or deleted
+words themselves it counts fully; in the unchanged rest of a changed block (the context) it
+counts a little; in the headings over a changed block, the page title and the publisher's new
+change note it counts in between. A term found several times in one place counts
+logarithmically more, so a long new publication does not win on length alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from monitor.relevance.changes import ChangeView, Piece
+from monitor.relevance.text import fold, fold_term, term_pattern
+
+Place = Literal["changed", "removed", "context", "heading", "title", "note"]
+
+#: How much a term counts by where it was found, for an amended page and a first sight.
+PLACE_WEIGHT: dict[Place, float] = {
+    "changed": 1.0, "removed": 0.8, "context": 0.35, "heading": 0.5, "title": 0.5, "note": 0.9,
+}  # fmt: skip
+NEW_PUBLICATION_WEIGHT: dict[Place, float] = {
+    "changed": 0.5, "removed": 0.0, "context": 0.0, "heading": 0.3, "title": 2.0, "note": 0.9,
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One term found ``count`` times in one place."""
+
+    term: str
+    place: Place
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """The texts of a change, by place, ready for matching."""
+
+    pieces: tuple[Piece, ...]
+    headings: tuple[str, ...]
+    title: str
+    notes: tuple[str, ...]
+
+
+def texts_of(view: ChangeView, title: str) -> Texts:
+    """Collect the texts of a change view (headings over changed blocks, once each)."""
+    headings = tuple(dict.fromkeys(h for p in view.pieces for h in p.heading_path))
+    return Texts(view.pieces, headings, title, view.change_notes)
+
+
+def find(terms: Iterable[str], texts: Texts) -> list[Hit]:
+    """Every term of ``terms`` found in ``texts``, counted per place."""
+    counts: dict[tuple[str, Place], int] = defaultdict(int)
+    folded_pieces = [(piece, fold(piece.text)) for piece in texts.pieces]
+    plain: list[tuple[Place, str]] = [("heading", fold(h).text) for h in texts.headings]
+    plain.append(("title", fold(texts.title).text))
+    plain += [("note", fold(n).text) for n in texts.notes]
+    for term in dict.fromkeys(terms):
+        pattern = term_pattern(term)
+        for piece, folded in folded_pieces:
+            for match in pattern.finditer(folded.text):
+                start, end = folded.source_span(match.start(), match.end())
+                place = _place(piece, piece.overlaps(start, end))
+                if place is not None:
+                    counts[(term, place)] += 1
+        for place, text in plain:
+            counts[(term, place)] += sum(1 for _ in pattern.finditer(text))
+    return [Hit(term, place, n) for (term, place), n in counts.items() if n]
+
+
+def _place(piece: Piece, changed: bool) -> Place | None:
+    """Where a match in a piece counts; unchanged words of an old side are not counted twice."""
+    if changed:
+        return "changed" if piece.side == "new" else "removed"
+    return "context" if piece.side == "new" else None
+
+
+def contribution(hit: Hit, weight: float, places: dict[Place, float]) -> float:
+    """What one hit adds to a score: weight × place × (1 + ½·ln count)."""
+    return weight * places[hit.place] * (1 + 0.5 * math.log(hit.count))
+
+
+def present(terms: Sequence[str], texts: Texts, places: Iterable[Place]) -> list[str]:
+    """The terms found in any of the given places."""
+    wanted = set(places)
+    return sorted({hit.term for hit in find(terms, texts) if hit.place in wanted})
+
+
+def count_in(terms: Sequence[str], text: str) -> int:
+    """How many times any of ``terms`` occurs in ``text`` (folded)."""
+    folded = fold(text).text
+    return sum(len(term_pattern(t).findall(folded)) for t in dict.fromkeys(terms))
+
+
+def folded_terms(terms: Iterable[str]) -> list[str]:
+    """Terms in folded form, without repeats."""
+    return list(dict.fromkeys(fold_term(t) for t in terms))

@@ -1,0 +1,150 @@
+"""Text helpers for relevance: a matching form of text, term patterns, figures and sentences.
+
+Terms are matched on a *folded* form of the text: lower case, curly quotes straightened,
+apostrophes dropped (``carer's`` → ``carers``), dashes and hyphens read as spaces
+(``decision-making`` → ``decision making``), other punctuation kept. :func:`fold` also returns,
+for every folded character, the index of the character it came from, so a match can be traced
+back to the words that the diff marked as inserted or deleted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+_APOSTROPHES = frozenset("'’‘`´")
+_DASHES = frozenset("-‐‑‒–—―")
+_QUOTES = {"“": '"', "”": '"', "„": '"'}
+
+#: Money, percentages and counts worth quoting in a draft: "£126 million", "3.55%", "7 local
+#: authorities", "52 weeks", "12,000 children".
+FIGURE_RE = re.compile(
+    r"£\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:million|billion|bn|m|k)\b)?"
+    r"|\b\d[\d,]*(?:\.\d+)?\s?(?:%|per ?cent\b|percent\b)"
+    r"|\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?\s(?:local authorit(?:y|ies)|areas?|children"
+    r"|kinship carers|carers|families|households|weeks|hours|days|months|years|councils"
+    r"|pilots?|places)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘(£0-9])")
+MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+]
+MONTH_SET = frozenset(MONTHS)
+#: A day-month-year or month-year date, as written on GOV.UK and Parliament pages.
+DATE_RE = re.compile(
+    r"\b(?:\d{1,2}(?:st|nd|rd|th)?\s+)?(?:" + "|".join(MONTHS) + r")\.?,?\s+\d{4}\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """Folded text plus, per folded character, the index of its source character."""
+
+    text: str
+    index: tuple[int, ...]
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The span of the original text that the folded span [start, end) came from."""
+        if not self.index or start >= end:
+            return (0, 0)
+        return (self.index[start], self.index[end - 1] + 1)
+
+
+def fold(text: str) -> Folded:
+    """Fold ``text`` for matching, keeping a map back to the original characters."""
+    out: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        if char in _APOSTROPHES:
+            continue
+        mapped = " " if char in _DASHES or char.isspace() else _QUOTES.get(char, char).lower()
+        if mapped == " " and out and out[-1] == " ":
+            continue
+        out.extend(mapped)
+        index.extend([position] * len(mapped))
+    return Folded("".join(out), tuple(index))
+
+
+def fold_term(term: str) -> str:
+    """Fold a profile term the same way as text (without the index)."""
+    return " ".join(fold(term).text.split())
+
+
+@lru_cache(maxsize=4096)
+def term_pattern(term: str) -> re.Pattern[str]:
+    """A whole-word pattern for a folded term; the last word may take a plural ending."""
+    words = fold_term(term).split(" ")
+    body = r"\s".join(re.escape(word) for word in words)
+    plural = r"(?:s|es)?" if words[-1][-1:].isalpha() else ""
+    return re.compile(rf"(?<![\w£]){body}{plural}(?!\w)")
+
+
+def find_term(term: str, folded: str) -> Iterator[tuple[int, int]]:
+    """Spans of ``term`` in folded text."""
+    for match in term_pattern(term).finditer(folded):
+        yield match.start(), match.end()
+
+
+def is_phrase(term: str) -> bool:
+    """Tell whether a term has more than one word."""
+    return " " in fold_term(term)
+
+
+PEOPLE_COUNT_RE = re.compile(
+    r"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?:\s(?:million|thousand))?\s(?:more\s)?"
+    r"(?:children|kinship carers|carers|families|households|young people|special guardians)\b",
+    re.IGNORECASE,
+)
+
+
+def people_counts(text: str) -> list[str]:
+    """Counts of people in ``text`` ("121,000 children", "3,830 special guardians")."""
+    return list(dict.fromkeys(" ".join(m.group().split()) for m in PEOPLE_COUNT_RE.finditer(text)))
+
+
+def figures(text: str) -> list[str]:
+    """Money amounts, percentages and counts in ``text``, in order, without repeats."""
+    found = (" ".join(m.group().split()) for m in FIGURE_RE.finditer(text))
+    return list(dict.fromkeys(found))
+
+
+def dates(text: str) -> list[str]:
+    """Dates written out in ``text`` ("11 October 2024", "March 2025"), without repeats."""
+    return list(dict.fromkeys(" ".join(m.group().split()) for m in DATE_RE.finditer(text)))
+
+
+def sentences(text: str) -> list[str]:
+    """Split a block of prose into sentences (good enough for GOV.UK and Parliament text)."""
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Runs of letters and digits, lower-cased."""
+    return re.findall(r"\w+", text.lower())
