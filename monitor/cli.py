@@ -480,3 +480,7 @@ def tracker_show(
         click.echo(json.dumps(asdict(parsed), indent=2, ensure_ascii=False))
         return
     click.echo(format_tracker(parsed))
+
+
+# review commands (assess, changes, drafts)
+from monitor import cli_review  # noqa: E402, F401

@@ -143,11 +143,18 @@ class SourceConfig(_Strict):
         return value
 
 
+class RelevanceSettings(_Strict):
+    """How changes are judged (see docs/relevance.md)."""
+
+    profiles: str | None = None  # a section-profiles YAML file, relative to sources.yaml
+
+
 class SourcesFile(_Strict):
     """The whole of sources.yaml."""
 
     user_agent: str = DEFAULT_USER_AGENT
     defaults: Defaults = Defaults()
+    relevance: RelevanceSettings = RelevanceSettings()
     hosts: dict[str, HostPolicy] = Field(default_factory=dict)
     sources: list[SourceConfig] = Field(default_factory=list)
 
@@ -200,6 +207,7 @@ class Config(BaseModel):
     defaults: Defaults
     hosts: dict[str, HostPolicy]
     sources: tuple[Source, ...]
+    relevance: RelevanceSettings = RelevanceSettings()
     format: Literal["v1"] = "v1"
 
     def host_policy(self, host: str) -> HostPolicy:
@@ -296,6 +304,7 @@ def _resolve(path: Path, parsed: SourcesFile) -> Config:
         defaults=parsed.defaults,
         hosts=parsed.hosts,
         sources=tuple(sources),
+        relevance=parsed.relevance,
     )
 
 

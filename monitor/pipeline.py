@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from monitor.classify import Relevance, classify, first_sight
 from monitor.config import Config, Source
 from monitor.derived import derived_sources, to_spec
 from monitor.diff import ChangeSet, diff_documents
@@ -62,6 +63,7 @@ class Outcome:
     duration_ms: int
     stats: dict[str, int] | None = None
     parent: str | None = None  # for an attachment or followed item: the source that found it
+    relevant: bool | None = None  # the change's assessment (None: not assessed)
 
 
 def spec(source: Source) -> SourceSpec:
@@ -118,7 +120,8 @@ def _compare(
     )
     record = _finish(record, clock, status, fetched.validators)
     found = _discover(source, fetched) if status in ("new", "changed") else ()
-    return Inspection(record, document if status == "changed" else None, found)
+    keep = status == "changed" or (status == "new" and source.relation == "follow")
+    return Inspection(record, document if keep else None, found)
 
 
 def _discover(source: Source, fetched: FetchResult) -> tuple[Discovery, ...]:
@@ -228,12 +231,18 @@ def previous_document(store: Store, source: Source, state: SourceState) -> Docum
 
 
 def attach_change(
-    store: Store, source: Source, state: SourceState, inspection: Inspection
+    store: Store,
+    source: Source,
+    state: SourceState,
+    inspection: Inspection,
+    relevance: Relevance | None = None,
 ) -> CheckRecord:
-    """For a changed document, diff it against the previous version and attach the diff."""
+    """Diff a changed document against the previous version; assess it and draft an update."""
     record, document = inspection.record, inspection.document
-    if record.status != "changed" or document is None:
+    if document is None:
         return record
+    if record.status == "new":  # a followed item seen for the first time: a new publication
+        return _judged(record, relevance, source, None, document, None)
     old = previous_document(store, source, state)
     if old is None:
         return replace(record, status="new")
@@ -242,7 +251,25 @@ def attach_change(
         # Same visible text under a different hash (e.g. the extractor improved): keep the
         # new snapshot so later diffs compare like with like, but report no change.
         return replace(record, status="changed", change=None)
-    return replace(record, change=_change_record(changes))
+    record = replace(record, change=_change_record(changes))
+    return _judged(record, relevance, source, old, document, changes)
+
+
+def _judged(
+    record: CheckRecord,
+    relevance: Relevance | None,
+    source: Source,
+    old: Document | None,
+    new: Document,
+    changes: ChangeSet | None,
+) -> CheckRecord:
+    if relevance is None:
+        return record
+    if changes is None:
+        assessment, drafted = first_sight(relevance, source, new)
+    else:
+        assessment, drafted = classify(relevance, source, old, new, changes)
+    return replace(record, assessment=assessment, draft=drafted)
 
 
 def _change_record(changes: ChangeSet) -> ChangeRecord:
@@ -270,6 +297,7 @@ def run_cycle(
     workers: int = 8,
     on_outcome: Callable[[Outcome], None] | None = None,
     fetcher: Fetcher | None = None,
+    relevance: Relevance | None = None,
 ) -> list[Outcome]:
     """Check ``sources`` once, concurrently, and store every result.
 
@@ -278,10 +306,11 @@ def run_cycle(
     """
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config)
+    relevance = relevance or Relevance.load(config, store)
     try:
-        outcomes, found = _cycle(sources, store, workers, on_outcome, fetcher)
+        outcomes, found = _cycle(sources, store, workers, on_outcome, fetcher, relevance)
         if found:
-            more, _ = _cycle(found, store, workers, on_outcome, fetcher)
+            more, _ = _cycle(found, store, workers, on_outcome, fetcher, relevance)
             outcomes += more
     finally:
         if own_fetcher:
@@ -295,6 +324,7 @@ def _cycle(
     workers: int,
     on_outcome: Callable[[Outcome], None] | None,
     fetcher: Fetcher,
+    relevance: Relevance,
 ) -> tuple[list[Outcome], list[Source]]:
     store.sync_sources(spec(s) for s in sources if s.parent is None)
     states = store.states([s.id for s in sources])
@@ -302,7 +332,8 @@ def _cycle(
     pending: list[tuple[Source, CheckRecord]] = []
     discovered: list[DerivedSpec] = []
     for source, inspection in _inspect_all(sources, states, fetcher, workers):
-        pending.append((source, attach_change(store, source, states[source.id], inspection)))
+        record = attach_change(store, source, states[source.id], inspection, relevance)
+        pending.append((source, record))
         discovered += [to_spec(source, d) for d in inspection.discoveries]
         if len(pending) >= BATCH:
             outcomes += _flush(store, pending, on_outcome)
@@ -372,6 +403,7 @@ def _outcome(source: Source, record: CheckRecord, written: Written) -> Outcome:
     if status == "changed" and change is None:
         status = "unchanged"  # a rehash with no visible difference
     return Outcome(
+        relevant=record.assessment.get("relevant") if record.assessment else None,
         parent=source.parent,
         source=record.source_id,
         status=status,

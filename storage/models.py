@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -172,3 +174,59 @@ class ChangeRow(Base):
     diff_json: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_changes_source_detected", "source_id", "detected_at"),)
+
+
+class AssessmentRow(Base):
+    """Whether a change matters, to which tracker sections, and why."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id"))
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    from_snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    score: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(40))
+    primary_section: Mapped[str | None] = mapped_column(String(80))
+    data_json: Mapped[str] = mapped_column(Text)  # sections, reasons, terms
+
+    __table_args__ = (Index("ix_assessments_relevant_created", "relevant", "created_at"),)
+
+
+class DraftRow(Base):
+    """A proposed tracker update for a relevant change; reviewers decide, nothing is applied."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))  # pending / approved / rejected
+    score: Mapped[float] = mapped_column(Float)
+    primary_section: Mapped[str | None] = mapped_column(String(80))
+    history_line: Mapped[str] = mapped_column(Text)
+    paragraph: Mapped[str] = mapped_column(Text)
+    data_json: Mapped[str] = mapped_column(Text)  # status suggestion, evidence, section titles
+    version: Mapped[int] = mapped_column(Integer, default=1)  # for edit conflicts
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_drafts_status_score", "status", "score"),)
+
+
+class DecisionRow(Base):
+    """A reviewer's decision on a draft: approve, edit or reject (with a reason)."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    corrected_section: Mapped[str | None] = mapped_column(String(80))
+    reviewer: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

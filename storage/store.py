@@ -7,6 +7,7 @@ mid-batch leaves the database as it was before the batch (those checks simply ru
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,15 @@ from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore
 from storage.errors import StorageError
-from storage.models import ChangeRow, CheckRow, SnapshotRow, SourceRow
+from storage.models import (
+    AssessmentRow,
+    ChangeRow,
+    CheckRow,
+    DecisionRow,
+    DraftRow,
+    SnapshotRow,
+    SourceRow,
+)
 
 
 def utcnow() -> datetime:
@@ -97,6 +106,8 @@ class CheckRecord:
     title: str = ""
     text_length: int = 0
     change: ChangeRecord | None = None
+    assessment: dict[str, Any] | None = None  # Assessment.to_dict() of this version's change
+    draft: dict[str, Any] | None = None  # Draft.to_dict() when the change is relevant
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +242,10 @@ class Store:
     def _write_one(self, session: Session, source: _Cursor, record: CheckRecord) -> _Pending:
         body_id = self._put_body(session, source, record)
         snapshot_id = self._add_snapshot(session, record, body_id)
+        previous_snapshot = source.last_snapshot_id
         change_id = self._add_change(session, source, record, snapshot_id)
+        if snapshot_id is not None and record.assessment is not None:
+            _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
         values = _source_values(source, record, body_id, snapshot_id)
         # later records of the same source in this batch must see this one's effect
         source.last_body_id = values.get("last_body_id", source.last_body_id)
@@ -342,10 +356,77 @@ class Store:
         with self.session() as session:
             return list(session.scalars(select(ChangeRow).where(ChangeRow.id.in_(ids))))
 
+    def assessments(self, *, relevant: bool | None = None, limit: int = 200) -> list[Any]:
+        """Recent assessments with their change and source, newest first."""
+        query = select(AssessmentRow).order_by(AssessmentRow.id.desc()).limit(limit)
+        if relevant is not None:
+            query = query.where(AssessmentRow.relevant == relevant)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def drafts(self, *, status: str | None = None) -> list[DraftRow]:
+        """Drafts, highest score first (pending review first when no status is given)."""
+        query = select(DraftRow).order_by(DraftRow.score.desc(), DraftRow.id)
+        if status is not None:
+            query = query.where(DraftRow.status == status)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def draft(self, draft_id: int) -> tuple[DraftRow, AssessmentRow] | None:
+        """One draft and its assessment."""
+        with self.session() as session:
+            row = session.get(DraftRow, draft_id)
+            if row is None:
+                return None
+            assessment = session.get(AssessmentRow, row.assessment_id)
+            assert assessment is not None  # a foreign key guarantees it
+            return row, assessment
+
+    def decide(
+        self,
+        draft_id: int,
+        *,
+        action: str,
+        reviewer: str,
+        reason: str | None = None,
+        note: str | None = None,
+        corrected_section: str | None = None,
+    ) -> None:
+        """Record a reviewer's decision and set the draft's status."""
+        status = {"approve": "approved", "edit": "pending", "reject": "rejected"}[action]
+        with self.session() as session, session.begin():
+            row = session.get(DraftRow, draft_id)
+            if row is None:
+                raise StorageError(f"no draft {draft_id}")
+            row.status, row.updated_at, row.version = status, utcnow(), row.version + 1
+            session.add(
+                DecisionRow(
+                    draft_id=draft_id,
+                    action=action,
+                    reason=reason,
+                    note=note,
+                    corrected_section=corrected_section,
+                    reviewer=reviewer,
+                    created_at=utcnow(),
+                )
+            )
+
+    def decisions(self) -> list[tuple[DecisionRow, str, str]]:
+        """Every decision with its draft's source id and assessment data (JSON)."""
+        query = (
+            select(DecisionRow, DraftRow.source_id, AssessmentRow.data_json)
+            .join(DraftRow, DraftRow.id == DecisionRow.draft_id)
+            .join(AssessmentRow, AssessmentRow.id == DraftRow.assessment_id)
+            .order_by(DecisionRow.id)
+        )
+        with self.session() as session:
+            return [(d, s, a) for d, s, a in session.execute(query)]
+
     def counts(self) -> dict[str, int]:
         """Row counts per table (for status output and tests)."""
         tables = {"sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow}
         tables["changes"] = ChangeRow
+        tables["drafts"] = DraftRow
         with self.session() as session:
             return {
                 name: session.scalar(select(func.count()).select_from(model)) or 0
@@ -361,6 +442,63 @@ def _new_source_row(spec: SourceSpec) -> SourceRow:
         url=spec.url,
         added_at=utcnow(),
         consecutive_failures=0,
+    )
+
+
+def _add_assessment(
+    session: Session,
+    record: CheckRecord,
+    snapshot_id: int,
+    from_snapshot: int | None,
+    change_id: int | None,
+) -> None:
+    """Store the assessment of a new version and, when relevant, its pending draft."""
+    data = record.assessment or {}
+    sections = data.get("sections") or []
+    assessment_id = session.execute(
+        insert(AssessmentRow).returning(AssessmentRow.id),
+        [
+            {
+                "source_id": record.source_id,
+                "change_id": change_id,
+                "snapshot_id": snapshot_id,
+                "from_snapshot_id": from_snapshot if change_id else None,
+                "created_at": record.started_at,
+                "relevant": bool(data.get("relevant")),
+                "score": float(data.get("score", 0.0)),
+                "kind": str(data.get("kind", "none")),
+                "primary_section": sections[0] if sections else None,
+                "data_json": json.dumps(data, ensure_ascii=False, sort_keys=True),
+            }
+        ],
+    ).scalar_one()
+    if record.draft is not None:
+        _add_draft(session, record, assessment_id, data)
+
+
+def _add_draft(
+    session: Session, record: CheckRecord, assessment_id: int, assessment: dict[str, Any]
+) -> None:
+    draft = record.draft or {}
+    sections = assessment.get("sections") or []
+    extra = {k: v for k, v in draft.items() if k not in ("history_line", "paragraph")}
+    session.execute(
+        insert(DraftRow),
+        [
+            {
+                "assessment_id": assessment_id,
+                "source_id": record.source_id,
+                "status": "pending",
+                "score": float(assessment.get("score", 0.0)),
+                "primary_section": sections[0] if sections else None,
+                "history_line": draft.get("history_line", ""),
+                "paragraph": draft.get("paragraph", ""),
+                "data_json": json.dumps(extra, ensure_ascii=False, sort_keys=True),
+                "version": 1,
+                "created_at": record.started_at,
+                "updated_at": record.started_at,
+            }
+        ],
     )
 
 

@@ -19,7 +19,14 @@ import yaml
 from pydantic import BaseModel
 
 from monitor import cli as cli_module
-from monitor.config import Defaults, HostPolicy, SourceConfig, SourcesFile, load_config
+from monitor.config import (
+    Defaults,
+    HostPolicy,
+    RelevanceSettings,
+    SourceConfig,
+    SourcesFile,
+    load_config,
+)
 from monitor.pipeline import Outcome
 from monitor.sources import REGISTRY
 
@@ -156,6 +163,7 @@ def test_check_json_keys_are_documented(cli_sections: dict[str, str]) -> None:
 MODELS: list[tuple[type[BaseModel], str]] = [
     (SourcesFile, ""),
     (Defaults, "defaults."),
+    (RelevanceSettings, "relevance."),
     (HostPolicy, "defaults.host."),
     (HostPolicy, "hosts.<host>."),
     (SourceConfig, "sources[]."),

@@ -87,7 +87,7 @@ def test_errors_count_and_never_create_snapshots(store: Store) -> None:
     assert store.source_rows()[0].last_error == "HTTP 503"
     store.write([record("not-modified", None, http_status=304)])
     assert store.states(["asf"])["asf"].consecutive_failures == 0
-    assert store.counts() == {"sources": 1, "checks": 4, "snapshots": 1, "changes": 0}
+    assert store.counts() == {"sources": 1, "checks": 4, "snapshots": 1, "changes": 0, "drafts": 0}
 
 
 def test_identical_bodies_are_stored_once_and_deltas_are_small(store: Store) -> None:
