@@ -1,6 +1,6 @@
 """Benchmark a check cycle: N GOV.UK-like pages served locally, several rounds.
 
-Usage:  .venv/bin/python benchmarks/check_cycle.py [--n 1000] [--rounds 5] [--workers 8]
+Usage:  .venv/bin/python benchmarks/check_cycle.py [--n 1000] [--rounds 5] [--workers 4]
 
 Rounds: 1 first sight of every page; 2 nothing changed; 3.. each page has a 5% chance of a real
 change in its main content and (separately) a 10% chance of a noise-only change outside it
@@ -207,7 +207,7 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1000, help="pages (default 1000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
-    parser.add_argument("--workers", type=int, default=8, help="checks in flight (default 8)")
+    parser.add_argument("--workers", type=int, default=4, help="checks in flight (default 4)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

@@ -206,7 +206,7 @@ def _source_item(source: Source, row: Any) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per source per line.")
 @click.option(
     "--workers",
-    default=8,
+    default=4,
     show_default=True,
     type=click.IntRange(1, 64),
     help="Checks in flight at once.",

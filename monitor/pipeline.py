@@ -294,7 +294,7 @@ def run_cycle(
     sources: Sequence[Source],
     store: Store,
     *,
-    workers: int = 8,
+    workers: int = 4,
     on_outcome: Callable[[Outcome], None] | None = None,
     fetcher: Fetcher | None = None,
     relevance: Relevance | None = None,

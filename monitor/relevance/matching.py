@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from monitor.relevance.changes import ChangeView, Piece
-from monitor.relevance.text import fold, fold_term, term_pattern
+from monitor.relevance.text import fold, fold_term, term_key, term_pattern
 
 Place = Literal["changed", "removed", "context", "heading", "title", "note"]
 
@@ -62,15 +62,18 @@ def find(terms: Iterable[str], texts: Texts) -> list[Hit]:
     plain.append(("title", fold(texts.title).text))
     plain += [("note", fold(n).text) for n in texts.notes]
     for term in dict.fromkeys(terms):
-        pattern = term_pattern(term)
+        pattern, key = term_pattern(term), term_key(term)
         for piece, folded in folded_pieces:
+            if key not in folded.text:  # a cheap necessary condition before the regex
+                continue
             for match in pattern.finditer(folded.text):
                 start, end = folded.source_span(match.start(), match.end())
                 place = _place(piece, piece.overlaps(start, end))
                 if place is not None:
                     counts[(term, place)] += 1
         for place, text in plain:
-            counts[(term, place)] += sum(1 for _ in pattern.finditer(text))
+            if key in text:
+                counts[(term, place)] += sum(1 for _ in pattern.finditer(text))
     return [Hit(term, place, n) for (term, place), n in counts.items() if n]
 
 
@@ -95,7 +98,9 @@ def present(terms: Sequence[str], texts: Texts, places: Iterable[Place]) -> list
 def count_in(terms: Sequence[str], text: str) -> int:
     """How many times any of ``terms`` occurs in ``text`` (folded)."""
     folded = fold(text).text
-    return sum(len(term_pattern(t).findall(folded)) for t in dict.fromkeys(terms))
+    return sum(
+        len(term_pattern(t).findall(folded)) for t in dict.fromkeys(terms) if term_key(t) in folded
+    )
 
 
 def folded_terms(terms: Iterable[str]) -> list[str]:

@@ -17,6 +17,10 @@ from functools import lru_cache
 _APOSTROPHES = frozenset("'’‘`´")
 _DASHES = frozenset("-‐‑‒–—―")
 _QUOTES = {"“": '"', "”": '"', "„": '"'}
+#: Anything fold() must treat specially; text without it folds to text.lower().
+_SPECIAL = re.compile(
+    "[" + re.escape("".join(_APOSTROPHES | _DASHES | set(_QUOTES))) + r"]|\s\s|[^\S ]"
+)
 
 #: Money, percentages and counts worth quoting in a draft: "£126 million", "3.55%", "7 local
 #: authorities", "52 weeks", "12,000 children".
@@ -77,8 +81,16 @@ class Folded:
         return (self.index[start], self.index[end - 1] + 1)
 
 
+@lru_cache(maxsize=512)  # one assessment folds a few dozen texts; keep memory flat
 def fold(text: str) -> Folded:
-    """Fold ``text`` for matching, keeping a map back to the original characters."""
+    """Fold ``text`` for matching, keeping a map back to the original characters.
+
+    Cached: one assessment folds the same changed blocks for every profile it scores.
+    """
+    if not _SPECIAL.search(text):
+        lowered = text.lower()
+        if len(lowered) == len(text):  # the common case, done in C
+            return Folded(lowered, tuple(range(len(text))))
     out: list[str] = []
     index: list[int] = []
     for position, char in enumerate(text):
@@ -95,6 +107,12 @@ def fold(text: str) -> Folded:
 def fold_term(term: str) -> str:
     """Fold a profile term the same way as text (without the index)."""
     return " ".join(fold(term).text.split())
+
+
+@lru_cache(maxsize=4096)
+def term_key(term: str) -> str:
+    """The folded first word of a term: every match of the term contains it."""
+    return fold_term(term).split(" ")[0]
 
 
 @lru_cache(maxsize=4096)

@@ -20,11 +20,13 @@ from __future__ import annotations
 import io
 import logging
 import re
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
-from pypdf import PageObject, PdfReader
+
+if TYPE_CHECKING:  # pypdf is imported when a PDF is read: most runs never read one
+    from pypdf import PageObject, PdfReader
 
 from monitor.config import Source
 from monitor.document import Block, BlockKind, Document, Metadata
@@ -87,6 +89,8 @@ def open_pdf(body: bytes) -> PdfReader:
     if not body.strip():
         raise ContentMissing("PDF cannot be read: the body is empty")
     try:
+        from pypdf import PdfReader
+
         reader = PdfReader(io.BytesIO(body))
         if reader.is_encrypted and not reader.decrypt(""):
             raise ContentMissing("PDF cannot be read: it is encrypted")
