@@ -8,7 +8,7 @@ sources.yaml; reviewers' stored decisions adjust scores and sections (see docs/r
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -42,8 +42,21 @@ class Relevance:
         """Profiles from sources.yaml (or the defaults) and feedback from stored decisions."""
         path = config.relevance.profiles
         profiles = load_profiles(config.path.parent / Path(path)) if path else default_profiles()
+        profiles = with_tracker_titles(profiles, store.tracker_sections())
         decisions = [_decision(row, source_id, data) for row, source_id, data in store.decisions()]
         return cls(profiles, Feedback.from_decisions(decisions) if decisions else None)
+
+
+def with_tracker_titles(profiles: Profiles, rows: list[Any]) -> Profiles:
+    """Refresh section titles from the parsed tracker, so drafts name sections as it does."""
+    titles = {row.section_id: row.title for row in rows if row.title}
+    if not titles:
+        return profiles
+    sections = tuple(
+        replace(s, title=titles[s.id], aliases=(*s.aliases, s.title)) if s.id in titles else s
+        for s in profiles.sections
+    )
+    return profiles.with_sections(sections)
 
 
 def _decision(row: Any, source_id: str, assessment_json: str) -> Decision:

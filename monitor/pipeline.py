@@ -119,9 +119,17 @@ def _compare(
         record, content_hash=digest, title=document.title, text_length=document.text_length()
     )
     record = _finish(record, clock, status, fetched.validators)
+    if status in ("new", "changed"):
+        record = replace(record, tracker_sections=_tracker_sections(source, fetched))
     found = _discover(source, fetched) if status in ("new", "changed") else ()
     keep = status == "changed" or (status == "new" and source.relation == "follow")
     return Inspection(record, document if keep else None, found)
+
+
+def _tracker_sections(source: Source, fetched: FetchResult) -> tuple[dict, ...] | None:
+    """For a tracker kind: the parsed sections to store with the new version."""
+    parse = getattr(get_kind(source.kind), "tracker_sections", None)
+    return tuple(parse(source, fetched)) if parse is not None else None
 
 
 def _discover(source: Source, fetched: FetchResult) -> tuple[Discovery, ...]:

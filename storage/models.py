@@ -230,3 +230,27 @@ class DecisionRow(Base):
     corrected_section: Mapped[str | None] = mapped_column(String(80))
     reviewer: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TrackerSectionRow(Base):
+    """A section of a watched policy tracker as last parsed: the targets drafts are for."""
+
+    __tablename__ = "tracker_sections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source_id: Mapped[str] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(Text)
+    status_level: Mapped[str | None] = mapped_column(String(40))
+    previous_status: Mapped[str | None] = mapped_column(Text)
+    previous_status_date: Mapped[str | None] = mapped_column(Text)
+    happening_now: Mapped[str] = mapped_column(Text)
+    should_happen_next: Mapped[str] = mapped_column(Text)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshots.id"))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_tracker_sections_source_section", "source_id", "section_id", unique=True),
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore
@@ -26,6 +26,7 @@ from storage.models import (
     DraftRow,
     SnapshotRow,
     SourceRow,
+    TrackerSectionRow,
 )
 
 
@@ -106,6 +107,7 @@ class CheckRecord:
     title: str = ""
     text_length: int = 0
     change: ChangeRecord | None = None
+    tracker_sections: tuple[dict[str, Any], ...] | None = None  # parsed, for tracker kinds
     assessment: dict[str, Any] | None = None  # Assessment.to_dict() of this version's change
     draft: dict[str, Any] | None = None  # Draft.to_dict() when the change is relevant
 
@@ -246,6 +248,8 @@ class Store:
         change_id = self._add_change(session, source, record, snapshot_id)
         if snapshot_id is not None and record.assessment is not None:
             _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
+        if snapshot_id is not None and record.tracker_sections is not None:
+            _save_tracker_sections(session, record, snapshot_id)
         values = _source_values(source, record, body_id, snapshot_id)
         # later records of the same source in this batch must see this one's effect
         source.last_body_id = values.get("last_body_id", source.last_body_id)
@@ -422,6 +426,14 @@ class Store:
         with self.session() as session:
             return [(d, s, a) for d, s, a in session.execute(query)]
 
+    def tracker_sections(self) -> list[TrackerSectionRow]:
+        """Every stored tracker section, by source and position."""
+        query = select(TrackerSectionRow).order_by(
+            TrackerSectionRow.source_id, TrackerSectionRow.position
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
     def counts(self) -> dict[str, int]:
         """Row counts per table (for status output and tests)."""
         tables = {"sources": SourceRow, "checks": CheckRow, "snapshots": SnapshotRow}
@@ -474,6 +486,25 @@ def _add_assessment(
     ).scalar_one()
     if record.draft is not None:
         _add_draft(session, record, assessment_id, data)
+
+
+def _save_tracker_sections(session: Session, record: CheckRecord, snapshot_id: int) -> None:
+    """Replace a tracker source's stored sections with the newly parsed ones."""
+    session.execute(
+        delete(TrackerSectionRow).where(TrackerSectionRow.source_id == record.source_id)
+    )
+    rows = [
+        {
+            **section,
+            "source_id": record.source_id,
+            "position": position,
+            "snapshot_id": snapshot_id,
+            "updated_at": record.started_at,
+        }
+        for position, section in enumerate(record.tracker_sections or ())
+    ]
+    if rows:
+        session.execute(insert(TrackerSectionRow), rows)
 
 
 def _add_draft(

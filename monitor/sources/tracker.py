@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -22,7 +22,13 @@ from monitor.errors import ContentMissing
 from monitor.extract import extract_html
 from monitor.fetch import FetchRequest, FetchResult
 from monitor.sources.base import NoOptions
-from monitor.tracker import STATUS_EMOJI, Tracker, parse_tracker_lines, tracker_document
+from monitor.tracker import (
+    STATUS_EMOJI,
+    Tracker,
+    TrackerSection,
+    parse_tracker_lines,
+    tracker_document,
+)
 
 CONTENT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 # WordPress and others swap emoji for <img class="emoji" alt="💚">; the extractor drops images,
@@ -105,3 +111,21 @@ class TrackerKind:
                 http_status=fetched.status,
             )
         return tracker_document(tracker)
+
+    def tracker_sections(self, source: Source, fetched: FetchResult) -> list[dict[str, Any]]:
+        """The parsed sections as plain rows, stored as the targets drafts are written for."""
+        return [_section_row(section) for section in parse_fetched(source, fetched).sections]
+
+
+def _section_row(section: TrackerSection) -> dict[str, Any]:
+    status, previous = section.status, section.previous_status
+    return {
+        "section_id": section.id,
+        "title": section.title,
+        "status": status.label if status else None,
+        "status_level": status.level if status else None,
+        "previous_status": previous.label if previous else None,
+        "previous_status_date": section.previous_status_date,
+        "happening_now": section.happening_now,
+        "should_happen_next": section.should_happen_next,
+    }
