@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from monitor.cli import cli
 from monitor.config import Source
 from monitor.document import BlockKind, Document
 from monitor.errors import ContentMissing
@@ -25,6 +23,7 @@ from monitor.fetch import FetchResult, Validators
 from monitor.sources import get_kind
 from monitor.sources.base import Discovers, Discovery
 from monitor.sources.pdf import NO_TEXT, paragraphs_of
+from tests.climonitor import Monitor
 from tests.pageserver import FIXTURES_DIR, PageServer, Route, fixture_bytes, versions
 
 PUBLICATION = "publishing-api/content_schemas/examples/publication/frontend/{}.json"
@@ -494,33 +493,6 @@ def test_paragraph_splitting() -> None:
 
 
 # -- pdf end to end ----------------------------------------------------------------------------
-
-
-class Monitor:
-    """Run the CLI against one sources.yaml and one database (as in tests/test_pipeline.py)."""
-
-    def __init__(self, tmp_path: Path, server: PageServer, database_url: str) -> None:
-        self.server = server
-        self.config = tmp_path / "sources.yaml"
-        self.database_url = database_url
-
-    def configure(self, *sources: str) -> None:
-        body = "".join(f"  - {s}\n" for s in sources)
-        self.config.write_text(
-            "defaults: {retries: 0, timeout: 2, connect_timeout: 1}\n"
-            "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}\n"
-            f"sources:\n{body}"
-        )
-
-    def run(self, *args: str) -> Result:
-        base = ["--config", str(self.config), "--database-url", self.database_url]
-        return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
-
-    def check(self, *ids: str) -> dict[str, dict]:
-        result = self.run("check", *(ids or ("--all",)), "--json")
-        assert result.exit_code in (0, 1), result.output
-        lines = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-        return {line["source"]: line for line in lines}
 
 
 @pytest.fixture

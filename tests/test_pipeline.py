@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from monitor.cli import cli
+from tests.climonitor import Monitor
 from tests.pageserver import PageServer, Route, fixture_bytes, versions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,33 +21,6 @@ API = "publishing-api/content_schemas/examples/html_publication/frontend/{}.json
 ERROR_PAGE = b"""<html><head><title>Sorry, there is a problem with the service - GOV.UK</title>
 </head><body><main id="content"><h1>Sorry, there is a problem with the service</h1>
 <p>Try again later.</p></main></body></html>"""
-
-
-class Monitor:
-    """Run the CLI against one sources.yaml and one database."""
-
-    def __init__(self, tmp_path: Path, server: PageServer, database_url: str) -> None:
-        self.server = server
-        self.config = tmp_path / "sources.yaml"
-        self.database_url = database_url
-
-    def configure(self, *sources: str) -> None:
-        body = "".join(f"  - {s}\n" for s in sources)
-        self.config.write_text(
-            "defaults: {retries: 0, timeout: 2, connect_timeout: 1}\n"
-            "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}\n"
-            f"sources:\n{body}"
-        )
-
-    def run(self, *args: str) -> Result:
-        base = ["--config", str(self.config), "--database-url", self.database_url]
-        return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
-
-    def check(self, *ids: str) -> dict[str, dict]:
-        result = self.run("check", *(ids or ("--all",)), "--json")
-        assert result.exit_code in (0, 1), result.output
-        lines = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-        return {line["source"]: line for line in lines}
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from click.testing import CliRunner, Result
 from lxml import etree
 
-from monitor.cli import cli
+from tests.climonitor import Monitor
 from tests.pageserver import FIXTURES_DIR, PageServer, RecordedRequest, Route
 
 SEARCH = FIXTURES_DIR / "govuk-search"
@@ -37,41 +36,6 @@ FEED_PATH = "/search/all.atom"
 ERROR_PAGE = b"""<!DOCTYPE html><html lang="en"><head><title>Sorry, there is a problem with the
 service - GOV.UK</title></head><body><main id="content"><h1>Sorry, there is a problem with the
 service</h1><p>Try again later.</p></main></body></html>"""
-
-
-class Monitor:
-    """Run the CLI against one sources.yaml and one database."""
-
-    def __init__(self, tmp_path: Path, server: PageServer, database_url: str) -> None:
-        self.server = server
-        self.config = tmp_path / "sources.yaml"
-        self.database_url = database_url
-
-    def configure(self, *sources: str) -> None:
-        body = "".join(f"  - {s}\n" for s in sources)
-        self.config.write_text(
-            "defaults: {retries: 0, timeout: 2, connect_timeout: 1}\n"
-            "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}\n"
-            f"sources:\n{body}"
-        )
-
-    def run(self, *args: str) -> Result:
-        base = ["--config", str(self.config), "--database-url", self.database_url]
-        return CliRunner().invoke(cli, [*base, *args], catch_exceptions=False)
-
-    def check(self, *ids: str) -> dict[str, dict]:
-        result = self.run("check", *(ids or ("--all",)), "--json")
-        assert result.exit_code in (0, 1), result.output
-        lines = [json.loads(line) for line in result.output.splitlines() if line.strip()]
-        return {line["source"]: line for line in lines}
-
-    def versions(self, source_id: str) -> int:
-        return len(json.loads(self.run("history", source_id, "--json").output))
-
-    def diff(self, source_id: str) -> str:
-        result = self.run("diff", source_id, "--no-color")
-        assert result.exit_code == 0, result.output
-        return result.output
 
 
 @pytest.fixture
