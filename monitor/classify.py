@@ -82,7 +82,7 @@ def classify(
     change = ChangeInput(
         source_id=source.id,
         source_kind=source.kind,
-        source_name=source.name,
+        source_name=_name(source),
         url=source.url,
         sections=source.sections,
         old=old,
@@ -94,6 +94,13 @@ def classify(
         return assessment.to_dict(), None
     drafted = draft(change, assessment, today=date.today(), profiles=relevance.profiles)
     return assessment.to_dict(), drafted.to_dict()
+
+
+def _name(source: Source) -> str:
+    """The source's name; an attachment is named with its publication."""
+    if source.relation == "attachment" and source.parent_name:
+        return f"{source.name} ({source.parent_name})"
+    return source.name
 
 
 def first_sight(relevance: Relevance, source: Source, new: Document) -> tuple[dict, dict | None]:

@@ -253,7 +253,7 @@ def _run_with_progress(
 
         def report(outcome: Outcome) -> None:
             bar.update(1)
-            if not show or outcome.status in ("changed", "error"):
+            if not show or outcome.status in ("changed", "error") or outcome.event:
                 _print_line(outcome)
 
         return run_cycle(config, chosen, store, workers=workers, on_outcome=report)
@@ -270,8 +270,9 @@ def _print_line(outcome: Outcome) -> None:
     elif outcome.stats:
         s = outcome.stats
         detail = f"+{s['added']} -{s['removed']} ~{s['modified']} blocks (change {outcome.change})"
-    via = f" ({outcome.parent})" if outcome.parent else ""
-    click.echo(f"{outcome.source + via:<40} {outcome.status:<13} {detail}".rstrip())
+    click.echo(f"{outcome.source:<40} {outcome.status:<13} {detail}".rstrip())
+    if outcome.event:
+        click.echo(f"    {outcome.event}")
 
 
 def _print_summary(outcomes: list[Outcome]) -> None:

@@ -188,6 +188,7 @@ class Source(BaseModel):
     defaults: Defaults
     parent: str | None = None  # set for derived sources (attachments, followed items)
     relation: str | None = None  # "attachment" or "follow" when derived
+    parent_name: str | None = None  # the parent's name, for "X added to 'Y'"
 
     @property
     def host(self) -> str:

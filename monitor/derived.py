@@ -75,7 +75,19 @@ def _source(row: Any, parent: Source) -> Source:
         defaults=parent.defaults,
         parent=parent.id,
         relation=row.relation,
+        parent_name=parent.name,
     )
+
+
+def event(source: Source, status: str) -> str | None:
+    """A readable line for an attachment or followed item: what happened, and to what."""
+    if source.parent is None or status not in ("new", "changed"):
+        return None
+    parent = f"'{source.parent_name or source.parent}'"
+    if source.relation == "attachment":
+        verb = "added to" if status == "new" else "changed in"
+        return f"{source.name} {verb} {parent}"
+    return f"New item found by {parent}: {source.name}" if status == "new" else None
 
 
 def all_sources(config: Config, store: Any) -> list[Source]:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from monitor.classify import Relevance, classify, first_sight
 from monitor.config import Config, Source
 from monitor.derived import derived_sources, to_spec
+from monitor.derived import event as derived_event
 from monitor.diff import ChangeSet, diff_documents
 from monitor.document import Block, BlockKind, Document
 from monitor.errors import BadContentType, CheckFailed, ContentMissing, FetchError
@@ -64,6 +65,7 @@ class Outcome:
     stats: dict[str, int] | None = None
     parent: str | None = None  # for an attachment or followed item: the source that found it
     relevant: bool | None = None  # the change's assessment (None: not assessed)
+    event: str | None = None  # e.g. "Evaluation report added to 'Family Network Pilot'"
 
 
 def spec(source: Source) -> SourceSpec:
@@ -411,6 +413,7 @@ def _outcome(source: Source, record: CheckRecord, written: Written) -> Outcome:
     if status == "changed" and change is None:
         status = "unchanged"  # a rehash with no visible difference
     return Outcome(
+        event=derived_event(source, status),
         relevant=record.assessment.get("relevant") if record.assessment else None,
         parent=source.parent,
         source=record.source_id,

@@ -67,6 +67,9 @@ def test_an_attachment_is_found_checked_at_once_and_attributed(
     assert first["pub"]["status"] == "new"
     [child] = [o for o in first.values() if o["parent"] == "pub"]
     assert child["status"] == "new" and child["source"].startswith("pub--")
+    assert child["event"] == (
+        "Number of ex-regular service personnel now part of FR20 added to 'Publication'"
+    )
     assert page_server.hits("/media/report.pdf") == 1
 
     listed = {s["id"]: s for s in json.loads(monitor.run("sources", "list", "--json").output)}
@@ -83,6 +86,7 @@ def test_an_attachment_is_found_checked_at_once_and_attributed(
     assert second["pub"]["status"] == "not-modified"
     assert second[child["source"]]["status"] == "changed"
     assert second[child["source"]]["parent"] == "pub"
+    assert second[child["source"]]["event"].endswith("changed in 'Publication'")
     diff = monitor.run("diff", child["source"], "--no-color").output
     assert "two weeks" in diff
 
