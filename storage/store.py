@@ -426,6 +426,12 @@ class Store:
         with self.session() as session:
             return [(d, s, a) for d, s, a in session.execute(query)]
 
+    def counts_by_status(self) -> dict[str, int]:
+        """Drafts per status (pending, approved, rejected)."""
+        query = select(DraftRow.status, func.count()).group_by(DraftRow.status)
+        with self.session() as session:
+            return {status: count for status, count in session.execute(query)}
+
     def tracker_sections(self) -> list[TrackerSectionRow]:
         """Every stored tracker section, by source and position."""
         query = select(TrackerSectionRow).order_by(

@@ -69,6 +69,11 @@ class _StateCollector(Collector):
             if row.last_checked_at is not None and row.last_status != "error":
                 age.add_metric([row.id], now - row.last_checked_at.timestamp())
         yield age
+        pending = GaugeMetricFamily(
+            "policy_monitor_drafts_pending", "Drafted tracker updates waiting for review"
+        )
+        pending.add_metric([], self._store.counts_by_status().get("pending", 0))
+        yield pending
         tick = GaugeMetricFamily(
             "policy_monitor_scheduler_last_tick_age_seconds", "Seconds since the last tick"
         )
