@@ -430,7 +430,7 @@ class Store:
         """Drafts per status (pending, approved, rejected)."""
         query = select(DraftRow.status, func.count()).group_by(DraftRow.status)
         with self.session() as session:
-            return {status: count for status, count in session.execute(query)}
+            return {str(status): int(count) for status, count in session.execute(query).tuples()}
 
     def tracker_sections(self) -> list[TrackerSectionRow]:
         """Every stored tracker section, by source and position."""
