@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from monitor.diff import ChangeSet, Hunk
 from monitor.document import Document
 from monitor.relevance.changes import ChangeView, Piece, view
+from monitor.relevance.matching import QUESTION_RE
 from monitor.relevance.model import Assessment, ChangeInput
 from monitor.relevance.profiles import Profiles, default_profiles
 from monitor.relevance.signals import (
@@ -35,7 +36,7 @@ from monitor.relevance.signals import (
     entry_of,
     is_act,
 )
-from monitor.relevance.text import figures, fold, sentences, term_pattern
+from monitor.relevance.text import dates, figures, fold, sentences, term_pattern
 from monitor.render import heading_label, render_terminal
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -60,9 +61,39 @@ _HOSTS = {
     "kinship.org.uk": "Kinship",
     "www.gov.scot": "the Scottish Government",
     "www.gov.wales": "the Welsh Government",
+    "lawcom.gov.uk": "the Law Commission",
+    "www.judiciary.uk": "the Judiciary of England and Wales",
+    "www.cafcass.gov.uk": "Cafcass",
+    "www.ofsted.gov.uk": "Ofsted",
+    "foundations.org.uk": "Foundations",
+    "frg.org.uk": "Family Rights Group",
+    "www.childrenscommissioner.gov.uk": "the Children's Commissioner for England",
+    "explore-education-statistics.service.gov.uk": "the Department for Education",
 }
 _ORG_KEYS = ("organisation", "organisations", "publisher", "from")
-_BOILERPLATE = re.compile(r"^(?:From:|Published\b|Last updated\b|Attachment:|Release date:)")
+_BOILERPLATE = re.compile(
+    r"^(?:From:|Published\b|Last updated\b|Attachment:|Release date:|Question for\b"
+    r"|Answered by\b|Answered on\b|Asked by\b)"
+)
+_ANSWERED = re.compile(r"^Answered (?:by .+? )?on (?P<day>\d{1,2} [A-Z][a-z]+ \d{4})\b")
+_OPINION = re.compile(r"^(?:We|I) (?:believe|think|hope|expect|feel|are pleased|am pleased)\b")
+_INSTRUMENT = re.compile(
+    r"\b(?:Act|Regulations|Order|Rules|Code|Bill|Measure) (?:\(\w+\) )?(?:19|20)\d\d\b"
+)
+_NAMED = re.compile(r"\b[A-Z][a-z]+(?:\s(?:of\s|for\s|and\s)?[A-Z][a-z]+)+")
+_MONTH_WORDS = tuple(m for m in MONTHS) + (
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _TAKES_THE = ("Department", "Ministry", "Office ", "Home Office", "Cabinet Office", "Government")
 
 
@@ -104,6 +135,7 @@ class _Facts:
     notes: tuple[str, ...]
     document_type: str
     changed: str = ""  # the new side of every changed block
+    headings: tuple[str, ...] = ()  # headings the change added
     status: tuple[str, str] | None = None  # a tracker status moving (old, new)
 
 
@@ -147,20 +179,53 @@ def history_line(today: date, section_titles: tuple[str, ...], event: str) -> st
 
 def event_name(change: ChangeInput, assessment: Assessment, facts: _Facts) -> str:
     """The event an update follows, named the way the tracker names it."""
-    if named := _fiscal_event(change, facts):
+    if named := _fiscal_event((facts.title, *facts.notes, *(e.title for e in facts.entries))):
         return named
     if facts.events:
         return _bill_event_name(facts.events, facts.title)
+    if typed := _typed_document(change, assessment.kind, facts):
+        return typed
+    if named := _fiscal_event((facts.changed,), incidental=True):
+        return named
     return _document_event(assessment.kind, facts)
 
 
-def _fiscal_event(change: ChangeInput, facts: _Facts) -> str | None:
-    """A budget, statement or review named in the title, the notes or the changed text."""
-    texts = (facts.title, *facts.notes, *(e.title for e in facts.entries), facts.changed)
+def _fiscal_event(texts: tuple[str, ...], *, incidental: bool = False) -> str | None:
+    """A budget, statement or review named in the title or notes; in the changed text
+    (``incidental``) only where it reads as an event ("at the Autumn Budget 2025"), not as a
+    time span ("within this Spending Review period")."""
     for text in texts:
-        if match := _FISCAL_EVENT.search(text):
+        for match in _FISCAL_EVENT.finditer(text):
+            before, after = text[: match.start()], text[match.end() :]
+            if incidental and (
+                not re.search(r"\b(?:at|in|following|since|after|from) the $", before, re.I)
+                or re.match(r"\s+(?:period|years?|settlement|allocations?)\b", after)
+            ):
+                continue
             return f"the {match.group()}"
-    del change
+    return None
+
+
+def document_kind(change: ChangeInput) -> str | None:
+    """A parliamentary "written answer" or "written statement", from the URL, the GOV.UK
+    document type or the page's own wording; ``None`` for anything else."""
+    url = change.url.lower()
+    document_type = doc_type(change.new.metadata.document_type)
+    if re.search(r"written[-_ ]?statements?", url) or document_type == "written_statement":
+        return "written statement"
+    if re.search(r"written[-_ ]?(?:questions?|answers?)", url) or any(
+        QUESTION_RE.match(b.text) for b in change.new.blocks[:8]
+    ):
+        return "written answer"
+    return None
+
+
+def _typed_document(change: ChangeInput, kind: str, facts: _Facts) -> str | None:
+    """The document named by its own type, when it has one the tracker would name."""
+    if facts.entries or kind in ("consultation", "data-release"):
+        return None
+    if named := document_kind(change):
+        return f"the {named} '{facts.title}'"
     return None
 
 
@@ -232,6 +297,11 @@ def _facts(change: ChangeInput, changes_view: ChangeView) -> _Facts:
         document_type=doc_type(change.new.metadata.document_type),
         changed=" ".join(p.text for p in changes_view.pieces if p.side == "new" and any(p.changed)),
         status=_status_move(changes_view),
+        headings=tuple(
+            (h.new_text or "").lstrip("#").strip()
+            for h in changes_view.content_hunks
+            if h.kind == "added" and (h.new_text or "").startswith("#")
+        ),
     )
 
 
@@ -258,7 +328,8 @@ def organisation(document: Document, url: str, entries: tuple[Entry, ...] = ()) 
     if entries and len(entries[0].parts) >= 2 and not _looks_dated(entries[0].parts[1]):
         return entries[0].parts[1]
     host = (urlsplit(url).hostname or "").lower()
-    return _HOSTS.get(host, host or "the publisher")
+    bare = host.removeprefix("www.")
+    return _HOSTS.get(host) or _HOSTS.get(bare) or _HOSTS.get(f"www.{bare}") or host or ""
 
 
 def _with_article(name: str) -> str:
@@ -284,7 +355,10 @@ def _looks_dated(text: str) -> bool:
 def _when(change: ChangeInput) -> str:
     meta = change.new.metadata
     stamp = meta.published if change.old is None else meta.updated
-    return long_date(stamp) or long_date(meta.updated) or ""
+    if found := long_date(stamp) or long_date(meta.updated):
+        return found
+    answered = (_ANSWERED.match(b.text) for b in change.new.blocks[:10])
+    return next((m["day"] for m in answered if m), "")
 
 
 def long_date(stamp: str | None) -> str | None:
@@ -329,8 +403,34 @@ def _opening(change: ChangeInput, assessment: Assessment, facts: _Facts) -> str:
     if change.source_kind == "tracker":
         return f"{on}{facts.organisation} updated its policy tracker."
     verb = _verb(assessment.kind, facts.document_type, change.old is None)
+    if (typed := document_kind(change)) and assessment.kind == "new-publication":
+        verb = f"{verb} the {typed}"
     note = f" ({_note(facts.notes[0])})" if facts.notes else ""
-    return f"{on}{facts.organisation} {verb} '{facts.title}'{note}."
+    added = _added_headings(facts)
+    adding = f", adding {added}" if added and change.old is not None else ""
+    if _is_host(facts.organisation):  # nobody named: say where, without a host as subject
+        where = f" on {facts.organisation}" if facts.organisation else ""
+        passive = (
+            "was published" if verb in ("published", "announced", "released") else ("was updated")
+        )
+        return f"{on}'{facts.title}' {passive}{where}{note}{adding}."
+    return f"{on}{facts.organisation} {verb} '{facts.title}'{note}{adding}."
+
+
+def _is_host(name: str) -> bool:
+    return not name or (" " not in name and "." in name)
+
+
+def _added_headings(facts: _Facts) -> str:
+    """The headings the change added (a new part of the document), quoted."""
+    named = [f"'{h}'" for h in facts.headings[:2]]
+    if not named:
+        return ""
+    return (
+        f"a new section {named[0]}"
+        if len(named) == 1
+        else f"new sections {named[0]} and {named[1]}"
+    )
 
 
 def _verb(kind: str, document_type: str, first_sight: bool) -> str:
@@ -446,15 +546,33 @@ def _changed_sentences(piece: Piece) -> list[str]:
 
 
 def _sentence_value(sentence: str, terms: dict[str, float]) -> float:
+    """What a sentence is worth quoting: section terms, and the facts a reader acts on:
+    figures, dates, named bodies and instruments ("the Law Commission", "the Special
+    Guardianship Regulations 2005"). A parliamentary question only frames its answer."""
     if _BOILERPLATE.match(sentence):
         return 0.0
     folded = fold(sentence).text
     matched = sum(w for t, w in terms.items() if term_pattern(t).search(folded))
-    return matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
+    value = matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
+    value += 1.5 * min(len(dates(sentence)), 1) + 3 * min(len(_INSTRUMENT.findall(sentence)), 1)
+    value += 0.75 * min(len(_named_bodies(sentence)), 2)
+    if QUESTION_RE.match(sentence):
+        return value * 0.3
+    return value * 0.5 if _OPINION.match(sentence) else value
+
+
+def _named_bodies(sentence: str) -> list[str]:
+    """Runs of two or more capitalised words after the sentence's first word."""
+    body = sentence.split(" ", 1)[1] if " " in sentence else ""
+    return [m.group() for m in _NAMED.finditer(body) if not m.group().startswith(_MONTH_WORDS)]
 
 
 def _clip(sentence: str) -> str:
-    text = sentence if sentence.endswith((".", "!", "?", ":")) else sentence + "."
+    """A sentence as quoted: a list item's closing ";" or "," becomes a full stop, and its
+    first letter a capital."""
+    text = sentence.rstrip(" ;,")
+    text = text[:1].upper() + text[1:]
+    text = text if text.endswith((".", "!", "?", ":")) else text + "."
     if len(text) <= SENTENCE_CHARS:
         return text
     return text[: SENTENCE_CHARS - 1].rsplit(" ", 1)[0] + "…"

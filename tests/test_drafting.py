@@ -246,3 +246,84 @@ def test_a_draft_is_plain_data() -> None:
     assert data["history_line"] == result.history_line
     assert data["status_suggestion"] is None
     assert data["sections"] == ["Financial allowances"]
+
+
+# -- general rules added after the first blind evaluation ----------------------------------------
+
+
+ANSWER = "\n".join(
+    [
+        "# Kinship Care: Courts",
+        "Question for Department for Education",
+        "To ask the Secretary of State for Education, what steps she is taking with local "
+        "authorities and Ofsted to improve support for kinship carers.",
+        "Answered by a Minister on 3 March 2026",
+        "Local authorities have a general duty to provide support services to kinship carers "
+        "in their area.",
+        "Ofsted inspects how well local authorities support children in kinship care and "
+        "their carers.",
+        "Councils publish a kinship local offer setting out the support they provide to "
+        "kinship families.",
+        "In January 2026, the Family Justice Council began a review of the legal orders "
+        "available to kinship carers.",
+    ]
+)
+
+
+def test_drafts_keep_the_sentence_with_the_date_and_the_named_body() -> None:
+    item = make(None, ANSWER, url="https://questions-statements.parliament.uk/written-questions/1")
+    _, result = drafted(item)
+    assert "In January 2026, the Family Justice Council began" in result.paragraph
+    assert "To ask the Secretary of State" not in result.paragraph  # the question only frames
+    assert "On 3 March 2026" in result.paragraph  # the answer's date
+
+
+def test_drafts_keep_the_sentence_naming_an_instrument_over_an_opinion() -> None:
+    page = """\
+    # Kinship allowance
+    The kinship allowance pilot will pay kinship carers a weekly allowance in pilot areas.
+    Carers will receive the allowance at the national minimum fostering allowance rate.
+    Payments under section 14F of the Children Act 1989 will stop while the pilot allowance is paid.
+    We believe the pilot allowance will give kinship carers more financial support than before.
+    Further details of the pilot allowance payments will be published soon.
+    """
+    _, result = drafted(make(None, page, url="https://www.gov.uk/guidance/kinship-allowance"))
+    assert "Children Act 1989" in result.paragraph
+
+
+def test_a_time_span_is_not_the_event_and_a_written_answer_is_named_as_such() -> None:
+    page = """\
+    # Kinship Care: Training
+    To ask the Secretary of State for Education, what training is available to kinship carers.
+    The department funds training and support for kinship carers within this Spending Review period.
+    """
+    item = make(None, page, url="https://questions-statements.parliament.uk/written-questions/2")
+    _, result = drafted(item)
+    assert "Spending Review" not in result.history_line
+    assert "the written answer 'Kinship Care: Training'" in result.history_line
+
+
+def test_a_fiscal_event_named_as_an_event_in_the_change_is_used() -> None:
+    old = "# Kinship allowance\nIntro."
+    new = f"{old}\nAt the Spring Budget 2026, the kinship allowance rose to £300 a week."
+    _, result = drafted(make(old, new, url="https://www.gov.uk/guidance/kinship-allowance"))
+    assert result.history_line.endswith("following the Spring Budget 2026.")
+
+
+def test_an_unknown_host_is_not_the_subject_of_a_sentence() -> None:
+    old = "# Kinship review\nThe review will start soon."
+    new = (
+        f"{old}\n## Scope\nThe review will consider:\n"
+        "- legal orders for kinship carers;\n- parental responsibility for kinship carers;"
+    )
+    item = make(old, new, url="https://reviews.example.org.uk/kinship")
+    _, result = drafted(item)
+    assert not result.paragraph.startswith("Reviews.example")
+    assert "'Kinship review' was updated on reviews.example.org.uk" in result.paragraph
+    assert "a new section 'Scope'" in result.paragraph
+    assert ";." not in result.paragraph and "Legal orders for kinship carers." in result.paragraph
+
+
+def test_known_hosts_name_their_body() -> None:
+    doc = document_from_lines("# Kinship\nText.")
+    assert organisation(doc, "https://lawcom.gov.uk/project/kinship") == "the Law Commission"

@@ -35,11 +35,12 @@ from monitor.relevance.matching import (
     Place,
     Texts,
     contribution,
+    count_in,
     find,
     texts_of,
 )
 from monitor.relevance.model import Assessment, ChangeInput, Kind
-from monitor.relevance.profiles import Profiles
+from monitor.relevance.profiles import Profiles, Topic
 from monitor.relevance.signals import (
     ANNOUNCEMENT_TYPES,
     CONSULTATION_TYPES,
@@ -55,11 +56,18 @@ from monitor.relevance.signals import (
     is_data,
     outside_england,
 )
-from monitor.relevance.text import figures, fold, people_counts, words
+from monitor.relevance.text import figures, fold, fold_term, people_counts, term_pattern, words
 
 LISTING_KINDS = frozenset({"govuk-search", "feed"})
 HEADING_NAMES_SECTION = 3.0
 HINT_PRIOR = (0.8, 0.4)
+PUBLISHER_PRIOR = 3.0
+GATED = 0.4  # a vetoed change, or one without kinship care in play, keeps 40 % of its score
+UMBRELLA_NAME = 3.0  # a term this heavy names the section's own policy
+UMBRELLA_STRANDS = 2
+UMBRELLA_SHARE = 0.5
+CENTRAL_HOSTS = ("gov.uk", "parliament.uk", "legislation.gov.uk")
+_ORG_KEYS = ("organisation", "organisations", "publisher", "from")
 SECONDARY_SHARE = 0.5
 MAX_SECTIONS = 3
 SCALE = 3.0
@@ -99,6 +107,9 @@ def assess(change: ChangeInput, profiles: Profiles, feedback: Feedback | None = 
     raw *= feedback.source_factor(change.source_id)
     score = round(1 - math.exp(-raw / SCALE), 3)
     veto = _veto(ctx, profiles)
+    if veto or not anchored:  # the score states the verdict: a gated change scores low
+        ctx.reasons.append(f"topic score {score:.2f} before the gate, scaled by {GATED}")
+        score = round(score * GATED, 3)
     relevant = veto is None and anchored and score >= profiles.threshold
     sections = _ranked(scores, change.sections) if relevant else ()
     reasons = _explain(ctx, scores, used, anchored, veto, score, profiles)
@@ -176,13 +187,24 @@ def _section_scores(
     scores: dict[str, float] = defaultdict(float)
     used: dict[str, float] = defaultdict(float)
     people = min(len(_counts(ctx)), 2)
+    named: set[str] = set()
+    shadowed = _shadowed_terms(ctx, profiles)
     for section in profiles.sections:
-        for term, gain in _term_gains(ctx, dict(section.terms), hits, feedback):
+        weights = {t: w for t, w in section.terms if t not in shadowed}
+        own = find(weights, ctx.texts, weights)
+        for term, gain in _term_gains(ctx, weights, own, feedback):
             scores[section.id] += gain
             used[term] += gain
+            if weights[term] >= UMBRELLA_NAME and gain > 0:
+                named.add(section.id)
         scores[section.id] += section.counts * people - _negative(ctx.texts, section.negative)
+    _umbrella(ctx, profiles, scores, named)
     _named_by_heading(ctx, profiles, scores)
-    _hint_prior(ctx.change.sections, scores)
+    _publisher_prior(ctx, profiles, scores)
+    hints = ctx.change.sections
+    if not any(v > 0 for v in scores.values()) and len(hints) > 1:
+        hints = _hints_by_page(ctx, profiles, hints)
+    _hint_prior(hints, scores)
     ranked_terms = tuple(t for t, g in sorted(used.items(), key=lambda kv: -kv[1]) if g > 0)
     return dict(scores), ranked_terms
 
@@ -199,6 +221,19 @@ def _term_gains(
         for hit in hits
         if hit.term in weights and _counts_here(ctx, hit, weights[hit.term])
     ]
+
+
+def _shadowed_terms(ctx: _Change, profiles: Profiles) -> set[str]:
+    """Section terms that are also a hard-negative topic's ("carer's leave", "fostering
+    allowance") count only when the change itself names kinship care."""
+    topical = {fold_term(t) for topic in profiles.topics for t in topic.terms}
+    shadowed = {t for s in profiles.sections for t, _ in s.terms if fold_term(t) in topical}
+    if not shadowed:
+        return set()
+    named = {"changed", "removed", "context", "asked", "note"}
+    if any(h.place in named for h in find(profiles.anchors, ctx.texts)):
+        return set()
+    return shadowed
 
 
 def _counts(ctx: _Change) -> list[str]:
@@ -226,12 +261,74 @@ def _negative(texts: Texts, negative: tuple[tuple[str, float], ...]) -> float:
     )
 
 
+def _umbrella(ctx: _Change, profiles: Profiles, scores: dict[str, float], named: set[str]) -> None:
+    """A change that names an umbrella section's own policy (the national strategy) and
+    reaches into two or more other sections is a report on that policy: the umbrella section
+    gains half of what the others score."""
+    best = max(scores.values(), default=0.0)
+    for section in profiles.sections:
+        if not section.umbrella or section.id not in named:
+            continue
+        strands = [
+            v for sid, v in scores.items() if sid != section.id and v >= SECONDARY_SHARE * best
+        ]
+        if len(strands) >= UMBRELLA_STRANDS:
+            scores[section.id] += UMBRELLA_SHARE * sum(strands)
+            ctx.reasons.append(
+                f"names {profiles.title(section.id)} across {len(strands)} other sections"
+            )
+
+
 def _named_by_heading(ctx: _Change, profiles: Profiles, scores: dict[str, float]) -> None:
     """A changed block under a heading that is a section's own title names that section."""
     headings = {fold(h).text.strip(" ?") for h in ctx.texts.headings}
     for section in profiles.sections:
         if any(fold(name).text in headings for name in section.names()):
             scores[section.id] += HEADING_NAMES_SECTION
+
+
+def _publisher_prior(ctx: _Change, profiles: Profiles, scores: dict[str, float]) -> None:
+    """A publisher whose remit is one section (the Law Commission, the ONS, Ofsted) leans the
+    change towards it: its host, its "From:" line or organisation, or a listing entry's."""
+    publisher = _publisher_text(ctx)
+    for section in profiles.sections:
+        named = [p for p in section.publishers if _names_publisher(publisher, p)]
+        if named:
+            scores[section.id] += PUBLISHER_PRIOR
+            ctx.reasons.append(f"publisher: {named[0]} ({profiles.title(section.id)})")
+
+
+def _publisher_text(ctx: _Change) -> str:
+    host = (urlsplit(ctx.change.url).hostname or "").lower()
+    if ctx.change.source_kind in LISTING_KINDS:
+        stated = [e.parts[1] for e in added_entries(ctx.view) if len(e.parts) >= 2]
+        return " | ".join(stated)
+    document = ctx.change.new
+    stated = [v for k, v in document.metadata.extra if k.lower() in _ORG_KEYS and v]
+    for block in document.blocks[:12]:
+        if block.text.startswith("From:"):
+            stated.append(block.text.removeprefix("From:"))
+    return " | ".join([host, *stated])
+
+
+def _names_publisher(publisher: str, name: str) -> bool:
+    if "." in name:  # a host: the host itself or a subdomain
+        host = publisher.split(" | ", 1)[0]
+        return host == name or host.endswith("." + name)
+    return bool(term_pattern(name).search(fold(publisher).text))
+
+
+def _hints_by_page(ctx: _Change, profiles: Profiles, hints: tuple[str, ...]) -> tuple[str, ...]:
+    """Nothing in the change names a section (a bare bill stage): order the source's configured
+    sections by how much the whole page (a bill's long title, its amendments) speaks of each,
+    keeping the configured order where the page says nothing."""
+    page = Texts((), (), " ".join(b.text for b in ctx.change.new.blocks), ())
+    weight: dict[str, float] = {}
+    for sid in hints:
+        section = profiles.section(sid)
+        terms = dict(section.terms) if section else {}
+        weight[sid] = sum(terms[h.term] * h.count for h in find(terms, page, terms))
+    return tuple(sorted(hints, key=lambda sid: -weight[sid]))
 
 
 def _hint_prior(hints: tuple[str, ...], scores: dict[str, float]) -> None:
@@ -336,7 +433,7 @@ def _scope_text(ctx: _Change) -> str:
 
 def _topic_veto(ctx: _Change, profiles: Profiles) -> str | None:
     """A hard-negative topic in the change (or the page's title) with kinship not in play."""
-    in_change: set[Place] = {"changed", "removed", "context", "note"}
+    in_change: set[Place] = {"changed", "removed", "context", "asked", "note"}
     if ctx.first_sight:
         in_change |= {"title", "heading"}
     anchors = find(profiles.anchors, ctx.texts)
@@ -345,6 +442,10 @@ def _topic_veto(ctx: _Change, profiles: Profiles) -> str | None:
     for topic in profiles.topics:
         places = {h.place for h in find(topic.terms, ctx.texts)}
         hosted = any(host in ctx.change.url.lower() for host in topic.hosts)
+        if topic.page:  # judged on the whole page, by _page_is alone
+            if hosted or _page_is(topic, ctx):
+                return topic.label
+            continue
         if hosted or places & in_change:
             relevant_anchors = change_anchors
         elif "title" in places:
@@ -354,6 +455,20 @@ def _topic_veto(ctx: _Change, profiles: Profiles) -> str | None:
         if not _excused(topic.unless, relevant_anchors):
             return topic.label if topic.unless == "never" else f"{topic.label}, kinship not in play"
     return None
+
+
+def _page_is(topic: Topic, ctx: _Change) -> bool:
+    """A page-wide topic (a council's procedure manual): its terms anywhere on the page, or
+    two different stand-alone marker labels. Central government and Parliament pages never
+    are (their guidance has chapters too)."""
+    host = urlsplit(ctx.change.url).hostname or ""
+    if host.endswith(CENTRAL_HOSTS):
+        return False
+    blocks = [b.text for b in ctx.change.new.blocks]
+    if count_in(topic.terms, f"{ctx.change.new.title} " + " ".join(blocks)):
+        return True
+    labels = {" ".join(fold(b).text.strip(" :.").split()) for b in blocks if len(b) < 40}
+    return len(labels & {fold_term(m) for m in topic.markers}) >= 2
 
 
 def _excused(unless: str, anchors: set[str]) -> bool:

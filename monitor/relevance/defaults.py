@@ -44,6 +44,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "championing kinship care": 4, "kinship strategy": 3, "national strategy": 1.5,
             "strategy": 0.6, "phase one reforms": 1.5, "phase two": 1,
         },
+        "umbrella": True,
         "asks": ["national kinship care strategy"],
     },
     "defining-kinship-care": {
@@ -52,7 +53,7 @@ SECTIONS: dict[str, dict[str, Any]] = {
         "terms": {
             "definition of kinship care": 4, "kinship care definition": 4,
             "working definition": 3, "define kinship care": 3, "defining kinship care": 3,
-            "legal definition": 2.5, "any situation in which a child is being raised": 3,
+            "legal definition": 1.5, "any situation in which a child is being raised": 3,
             "has the meaning given": 1.5, "kinship carer means": 3, "means a person who": 1,
             "close family member": 1.5, "friend or family member": 1.2,
             "legal orders and statuses": 2.5, "defined as": 1.5, "definition": 1.5,
@@ -76,6 +77,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "population": 0.8, "official figures": 1.5,
         },
         "counts": 1.2,
+        "publishers": ["Office for National Statistics", "ons.gov.uk",
+                       "explore-education-statistics.service.gov.uk"],
         "asks": ["data on kinship care"],
     },
     "early-arrangements": {
@@ -148,9 +151,14 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "legal representation": 2.5, "legal costs": 2.5, "family justice": 2.5,
             "private family law": 2.5, "private law": 1.8, "public law": 1.2,
             "family court": 2, "family courts": 2, "court proceedings": 1.2,
-            "legal order": 1.5, "ministry of justice": 2, "means test": 1,
-            "litigation": 1.2, "law commission": 2,
+            "legal order": 2.5, "ministry of justice": 2,
+            "means test": 1, "litigation": 1.2, "law commission": 4, "legal framework": 2.5,
+            "legislative framework": 2.5, "law reform": 2.5, "reform of the law": 2.5,
+            "parental responsibility": 1.5, "court order": 1.5,
         },
+        "publishers": ["Law Commission", "lawcom.gov.uk", "Legal Aid Agency",
+                       "Ministry of Justice", "Family Justice Council", "Cafcass",
+                       "cafcass.gov.uk", "judiciary.uk", "HM Courts and Tribunals Service"],
         "asks": ["legal aid for kinship carers"],
     },
     "support-for-children": {
@@ -184,6 +192,8 @@ SECTIONS: dict[str, dict[str, Any]] = {
             "working together to safeguard children": 1.8, "national minimum standards": 1.2,
             "local authorities": 0.6, "local authority": 0.6, "duty": 0.6,
         },
+        "publishers": ["Ofsted", "ofsted.gov.uk", "Social Work England",
+                       "socialworkengland.org.uk"],
         "asks": ["kinship local offer"],
     },
 }
@@ -221,12 +231,26 @@ TOPICS: dict[str, dict[str, Any]] = {
         "unless": "kinship",
     },
     "procedure-manual": {
+        # Councils' children's services procedures manuals (tri.x, proceduresonline and the
+        # like): looked for on the whole page, by host, by wording, and by the labels these
+        # manuals put on every chapter ("RELEVANT CHAPTER", "AMENDMENT", ...).
         "label": "a council's internal procedure manual",
-        "terms": ["procedures manual", "this chapter was updated", "this chapter has been updated",
+        "terms": ["procedures manual", "procedure manual", "practice manual",
+                  "childrens services procedures", "childrens social care procedures",
+                  "this chapter was added", "this chapter has been added",
+                  "this chapter was updated", "this chapter has been updated",
                   "this chapter was refreshed", "this chapter has been refreshed",
                   "this chapter was amended", "this chapter has been amended",
-                  "childrens services procedures"],
-        "hosts": ["proceduresonline.com", "trixonline.co.uk"],
+                  "this chapter was reviewed", "this chapter has been reviewed",
+                  "this chapter was revised", "this chapter has been revised",
+                  "this chapter was rewritten", "this chapter has been rewritten",
+                  "this procedure was updated", "this procedure has been updated"],
+        "hosts": ["proceduresonline.com", "trixonline.co.uk", "trixcms.com",
+                  "procedures.co.uk", "procedures.org.uk"],
+        "markers": ["relevant chapter", "relevant chapters", "relevant guidance",
+                    "relevant information", "related chapters", "related guidance",
+                    "amendment", "amendments", "scope of this chapter", "caution"],
+        "page": True,
         "unless": "never",
     },
 }

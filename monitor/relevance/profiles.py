@@ -37,6 +37,8 @@ class SectionModel(_Strict):
 
     title: str | None = Field(None, min_length=1)
     aliases: list[str] | None = None
+    publishers: list[str] | None = None
+    umbrella: bool | None = None
     terms: dict[str, float] = Field(default_factory=dict)
     negative: dict[str, float] = Field(default_factory=dict)
     asks: list[str] | None = None
@@ -50,6 +52,8 @@ class TopicModel(_Strict):
     terms: list[str] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
     unless: Unless = "anchor"
+    markers: list[str] = Field(default_factory=list)
+    page: bool = False
 
 
 class ScopeModel(_Strict):
@@ -86,6 +90,8 @@ class SectionProfile:
     negative: tuple[tuple[str, float], ...] = ()
     asks: tuple[str, ...] = ()
     counts: float = 0.0  # added per count of people ("121,000 children") in the changed words
+    publishers: tuple[str, ...] = ()  # bodies (names or hosts) whose remit is this section
+    umbrella: bool = False  # named alongside several other sections, the change is about it
 
     def weight(self, term: str) -> float:
         """The weight of ``term`` in this section (0 if absent)."""
@@ -105,6 +111,8 @@ class Topic:
     terms: tuple[str, ...]
     hosts: tuple[str, ...] = ()
     unless: Unless = "anchor"
+    markers: tuple[str, ...] = ()  # stand-alone labels; two different ones on a page mark it
+    page: bool = False  # terms and markers count anywhere on the page, not only in the change
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +245,7 @@ def _merge(base: dict[str, Any], parsed: ProfilesFile) -> dict[str, Any]:
 
 
 def _merge_section(merged: dict[str, Any], section: SectionModel) -> None:
-    for key in ("title", "aliases", "asks", "counts"):
+    for key in ("title", "aliases", "publishers", "umbrella", "asks", "counts"):
         if (value := getattr(section, key)) is not None:
             merged[key] = value
     for key in ("terms", "negative"):
@@ -260,6 +268,8 @@ def _build(data: Mapping[str, Any], name: str) -> Profiles:
                 tuple(t.get("terms", ())),
                 tuple(t.get("hosts", ())),
                 t.get("unless", "anchor"),
+                tuple(t.get("markers", ())),
+                bool(t.get("page", False)),
             )
             for tid, t in data.get("topics", {}).items()
         ),
@@ -281,6 +291,8 @@ def _section(sid: str, data: Mapping[str, Any]) -> SectionProfile:
         negative=tuple((str(t), float(w)) for t, w in dict(data.get("negative") or {}).items()),
         asks=tuple(data.get("asks") or ()),
         counts=float(data.get("counts") or 0.0),
+        publishers=tuple(data.get("publishers") or ()),
+        umbrella=bool(data.get("umbrella", False)),
     )
 
 
