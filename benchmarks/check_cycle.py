@@ -109,8 +109,9 @@ def serve(n: int) -> None:
 # -- the benchmark (this process) ------------------------------------------------------------
 
 
-def write_config(folder: Path, port: int, n: int) -> Path:
+def write_config(folder: Path, port: int, n: int, classify: bool = True) -> Path:
     lines = [
+        f"relevance: {{enabled: {'true' if classify else 'false'}}}",
         "defaults: {retries: 1, timeout: 30, respect_robots: true}",
         "hosts: {127.0.0.1: {rate: 0, concurrency: 8}}",
         "sources:",
@@ -141,7 +142,7 @@ def score(outcomes: list, truth: set[int]) -> tuple[float, float, int]:
     return precision, recall, errors
 
 
-def run(n: int, rounds: int, workers: int) -> None:
+def run(n: int, rounds: int, workers: int, classify: bool = True) -> None:
     from monitor.config import load_config
     from monitor.fetch import Fetcher
     from monitor.pipeline import run_cycle
@@ -156,7 +157,7 @@ def run(n: int, rounds: int, workers: int) -> None:
         port = int(server.stdout.readline())
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            config = load_config(write_config(folder, port, n))
+            config = load_config(write_config(folder, port, n, classify))
             db_path = folder / "bench.db"
             url = f"sqlite:///{db_path}"
             # as an operator would: 'init' once, then check cycles in a process of their own
@@ -168,7 +169,8 @@ def run(n: int, rounds: int, workers: int) -> None:
             engine = db.make_engine(url)
             store = Store(engine)
             print(
-                f"N={n} pages of ~{len(page(0)) // 1024} KB, {workers} workers, SQLite at {db_path}"
+                f"N={n} pages of ~{len(page(0)) // 1024} KB, {workers} workers, classification "
+                f"{'on' if classify else 'off'}, SQLite at {db_path}"
             )
             setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(f"peak RSS after imports, config and migrations: {setup:.1f} MiB")
@@ -208,12 +210,17 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="pages (default 1000)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
     parser.add_argument("--workers", type=int, default=4, help="checks in flight (default 4)")
+    parser.add_argument(
+        "--no-classify",
+        action="store_true",
+        help="relevance.enabled: false (the core pipeline alone: no assessments, no drafts)",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
     else:
-        run(args.n, args.rounds, args.workers)
+        run(args.n, args.rounds, args.workers, classify=not args.no_classify)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,7 @@ class SourceConfig(_Strict):
 class RelevanceSettings(_Strict):
     """How changes are judged (see docs/relevance.md)."""
 
+    enabled: bool = True  # false: store diffs only, no assessments or drafts
     profiles: str | None = None  # a section-profiles YAML file, relative to sources.yaml
 
 

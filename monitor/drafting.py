@@ -36,7 +36,7 @@ from monitor.relevance.signals import (
     entry_of,
     is_act,
 )
-from monitor.relevance.text import dates, figures, fold, sentences, term_pattern
+from monitor.relevance.text import dates, figures, fold_text, sentences, term_pattern
 from monitor.render import heading_label, render_terminal
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -551,7 +551,7 @@ def _sentence_value(sentence: str, terms: dict[str, float]) -> float:
     Guardianship Regulations 2005"). A parliamentary question only frames its answer."""
     if _BOILERPLATE.match(sentence):
         return 0.0
-    folded = fold(sentence).text
+    folded = fold_text(sentence)
     matched = sum(w for t, w in terms.items() if term_pattern(t).search(folded))
     value = matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
     value += 1.5 * min(len(dates(sentence)), 1) + 3 * min(len(_INSTRUMENT.findall(sentence)), 1)
@@ -597,7 +597,7 @@ def _status(
     section = profiles.section(assessment.sections[0])
     if section is None:
         return None
-    text = fold(" ".join(b.text for b in change.new.blocks)).text
+    text = fold_text(" ".join(b.text for b in change.new.blocks))
     carried = [ask for ask in section.asks if term_pattern(ask).search(text)]
     if not carried:
         return None
@@ -623,7 +623,7 @@ def _is_metadata(hunk: Hunk) -> bool:
 
 
 def _hunk_value(hunk: Hunk, terms: list[str]) -> int:
-    folded = fold(hunk.new_text or hunk.old_text or "").text
+    folded = fold_text(hunk.new_text or hunk.old_text or "")
     return sum(1 for t in terms if term_pattern(t).search(folded))
 
 

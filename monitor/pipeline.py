@@ -316,7 +316,8 @@ def run_cycle(
     """
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config)
-    relevance = relevance or Relevance.load(config, store)
+    if relevance is None and config.relevance.enabled:
+        relevance = Relevance.load(config, store)
     try:
         outcomes, found = _cycle(sources, store, workers, on_outcome, fetcher, relevance)
         if found:
@@ -334,7 +335,7 @@ def _cycle(
     workers: int,
     on_outcome: Callable[[Outcome], None] | None,
     fetcher: Fetcher,
-    relevance: Relevance,
+    relevance: Relevance | None,
 ) -> tuple[list[Outcome], list[Source]]:
     store.sync_sources(spec(s) for s in sources if s.parent is None)
     states = store.states([s.id for s in sources])

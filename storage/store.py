@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, blob_id
 from storage.errors import StorageError
 from storage.models import (
     AssessmentRow,
@@ -220,11 +220,17 @@ class Store:
         """
         if not records:
             return []
-        with self.session() as session, session.begin():
-            sources = self._load_sources(session, records)
-            written = [self._write_one(session, sources[r.source_id], r) for r in records]
-            session.execute(insert(CheckRow), [w.check for w in written])
-            session.execute(update(SourceRow), [w.source for w in written])
+        try:
+            with self.session() as session, session.begin():
+                sources = self._load_sources(session, records)
+                self.blobs.prefetch(session, _blob_ids(records, sources))
+                written = [self._write_one(session, sources[r.source_id], r) for r in records]
+                session.execute(insert(CheckRow), [w.check for w in written])
+                session.execute(update(SourceRow), [w.source for w in written])
+        except BaseException:
+            self.blobs.rollback()
+            raise
+        self.blobs.commit()
         return [w.ids for w in written]
 
     def _load_sources(self, session: Session, records: Sequence[CheckRecord]) -> dict[str, _Cursor]:
@@ -274,7 +280,6 @@ class Store:
     ) -> int | None:
         if record.status not in ("new", "changed") or body_id is None:
             return None
-        session.flush()  # the blob row must exist before a snapshot refers to it
         values = {
             "source_id": record.source_id,
             "fetched_at": record.started_at,
@@ -430,7 +435,7 @@ class Store:
         """Drafts per status (pending, approved, rejected)."""
         query = select(DraftRow.status, func.count()).group_by(DraftRow.status)
         with self.session() as session:
-            return {str(status): int(count) for status, count in session.execute(query).tuples()}
+            return {str(row[0]): int(row[1]) for row in session.execute(query)}
 
     def tracker_sections(self) -> list[TrackerSectionRow]:
         """Every stored tracker section, by source and position."""
@@ -537,6 +542,12 @@ def _add_draft(
             }
         ],
     )
+
+
+def _blob_ids(records: Sequence[CheckRecord], sources: dict[str, _Cursor]) -> list[str]:
+    """The bodies a batch may write and the previous bodies they may be deltas against."""
+    ids = [blob_id(r.body) for r in records if r.body is not None]
+    return ids + [c.last_body_id for c in sources.values() if c.last_body_id]
 
 
 def _derived_row(spec: DerivedSpec) -> SourceRow:

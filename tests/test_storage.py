@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from storage import db
@@ -156,3 +157,17 @@ def test_times_come_back_timezone_aware_in_utc(store: Store) -> None:
     store.write([record("new", V1)])
     [snapshot] = store.snapshots("asf")
     assert snapshot.fetched_at == NOW and snapshot.fetched_at.utcoffset() is not None
+
+
+def test_a_failed_batch_leaves_no_trace_and_the_next_one_stores_its_bodies(store: Store) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    synced(store)
+    broken = record("new", V1, duration_ms=None)  # NOT NULL: fails after the body is written
+    with pytest.raises(IntegrityError):
+        store.write([broken])
+    assert store.counts()["snapshots"] == 0
+    [written] = store.write([record("new", V1)])
+    store.blobs = type(store.blobs)()  # read back without any cache
+    assert store.body(store.snapshots("asf")[0].body_id) == V1
+    assert written.snapshot_id is not None

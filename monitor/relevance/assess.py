@@ -35,8 +35,8 @@ from monitor.relevance.matching import (
     Place,
     Texts,
     contribution,
-    count_in,
     find,
+    occurs_in,
     texts_of,
 )
 from monitor.relevance.model import Assessment, ChangeInput, Kind
@@ -56,7 +56,7 @@ from monitor.relevance.signals import (
     is_data,
     outside_england,
 )
-from monitor.relevance.text import figures, fold, fold_term, people_counts, term_pattern, words
+from monitor.relevance.text import figures, fold_term, fold_text, people_counts, term_pattern, words
 
 LISTING_KINDS = frozenset({"govuk-search", "feed"})
 HEADING_NAMES_SECTION = 3.0
@@ -281,9 +281,9 @@ def _umbrella(ctx: _Change, profiles: Profiles, scores: dict[str, float], named:
 
 def _named_by_heading(ctx: _Change, profiles: Profiles, scores: dict[str, float]) -> None:
     """A changed block under a heading that is a section's own title names that section."""
-    headings = {fold(h).text.strip(" ?") for h in ctx.texts.headings}
+    headings = {fold_text(h).strip(" ?") for h in ctx.texts.headings}
     for section in profiles.sections:
-        if any(fold(name).text in headings for name in section.names()):
+        if any(fold_text(name) in headings for name in section.names()):
             scores[section.id] += HEADING_NAMES_SECTION
 
 
@@ -315,7 +315,7 @@ def _names_publisher(publisher: str, name: str) -> bool:
     if "." in name:  # a host: the host itself or a subdomain
         host = publisher.split(" | ", 1)[0]
         return host == name or host.endswith("." + name)
-    return bool(term_pattern(name).search(fold(publisher).text))
+    return bool(term_pattern(name).search(fold_text(publisher)))
 
 
 def _hints_by_page(ctx: _Change, profiles: Profiles, hints: tuple[str, ...]) -> tuple[str, ...]:
@@ -465,9 +465,9 @@ def _page_is(topic: Topic, ctx: _Change) -> bool:
     if host.endswith(CENTRAL_HOSTS):
         return False
     blocks = [b.text for b in ctx.change.new.blocks]
-    if count_in(topic.terms, f"{ctx.change.new.title} " + " ".join(blocks)):
+    if occurs_in(topic.terms, f"{ctx.change.new.title} " + " ".join(blocks)):
         return True
-    labels = {" ".join(fold(b).text.strip(" :.").split()) for b in blocks if len(b) < 40}
+    labels = {" ".join(fold_text(b).strip(" :.").split()) for b in blocks if len(b) < 40}
     return len(labels & {fold_term(m) for m in topic.markers}) >= 2
 
 

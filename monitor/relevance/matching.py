@@ -14,10 +14,11 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from monitor.relevance.changes import ChangeView, Piece
-from monitor.relevance.text import fold, fold_term, term_key, term_pattern
+from monitor.relevance.text import fold, fold_term, fold_text, term_key, term_pattern
 
 Place = Literal["changed", "removed", "context", "asked", "heading", "title", "note"]
 
@@ -73,16 +74,17 @@ def find(
     """
     counts: dict[tuple[str, Place], int] = defaultdict(int)
     folded_pieces = [(piece, fold(piece.text)) for piece in texts.pieces]
-    plain: list[tuple[Place, str]] = [("heading", fold(h).text) for h in texts.headings]
-    plain.append(("title", fold(texts.title).text))
-    plain += [("note", fold(n).text) for n in texts.notes]
+    plain: list[tuple[Place, str]] = [("heading", fold_text(h)) for h in texts.headings]
+    plain.append(("title", fold_text(texts.title)))
+    plain += [("note", fold_text(n)) for n in texts.notes]
     ordered = list(dict.fromkeys(terms))
     if weights is not None:
         ordered.sort(key=lambda t: (-len(fold_term(t)), -weights.get(t, 0.0)))
     claimed: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    everything = _joined(tuple(f.text for _, f in folded_pieces))
     for term in ordered:
         pattern, key = term_pattern(term), term_key(term)
-        for slot, (piece, folded) in enumerate(folded_pieces):
+        for slot, (piece, folded) in enumerate(folded_pieces if key in everything else ()):
             if key not in folded.text:  # a cheap necessary condition before the regex
                 continue
             for match in pattern.finditer(folded.text):
@@ -133,7 +135,7 @@ def present(terms: Sequence[str], texts: Texts, places: Iterable[Place]) -> list
 
 def count_in(terms: Sequence[str], text: str) -> int:
     """How many times any of ``terms`` occurs in ``text`` (folded)."""
-    folded = fold(text).text
+    folded = fold_text(text)
     return sum(
         len(term_pattern(t).findall(folded)) for t in dict.fromkeys(terms) if term_key(t) in folded
     )
@@ -142,3 +144,15 @@ def count_in(terms: Sequence[str], text: str) -> int:
 def folded_terms(terms: Iterable[str]) -> list[str]:
     """Terms in folded form, without repeats."""
     return list(dict.fromkeys(fold_term(t) for t in terms))
+
+
+@lru_cache(maxsize=64)
+def _joined(texts: tuple[str, ...]) -> str:
+    """All piece texts in one string: most terms are absent, and one check says so."""
+    return "\n".join(texts)
+
+
+def occurs_in(terms: Sequence[str], text: str) -> bool:
+    """Whether any of ``terms`` occurs in ``text`` (folded); stops at the first."""
+    folded = fold_text(text)
+    return any(term_key(t) in folded and term_pattern(t).search(folded) for t in terms)

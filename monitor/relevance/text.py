@@ -81,6 +81,18 @@ class Folded:
         return (self.index[start], self.index[end - 1] + 1)
 
 
+_FOLD_TABLE = str.maketrans(
+    {**dict.fromkeys(_APOSTROPHES), **dict.fromkeys(_DASHES, " "), **_QUOTES}
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=256)
+def fold_text(text: str) -> str:
+    """``fold(text).text`` without the index, done in C (for whole pages and headings)."""
+    return _WHITESPACE.sub(" ", text.translate(_FOLD_TABLE)).lower()
+
+
 @lru_cache(maxsize=512)  # one assessment folds a few dozen texts; keep memory flat
 def fold(text: str) -> Folded:
     """Fold ``text`` for matching, keeping a map back to the original characters.
@@ -111,8 +123,8 @@ def fold_term(term: str) -> str:
 
 @lru_cache(maxsize=4096)
 def term_key(term: str) -> str:
-    """The folded first word of a term: every match of the term contains it."""
-    return fold_term(term).split(" ")[0]
+    """The folded term without a plural ending: every match of the term contains it."""
+    return fold_term(term)
 
 
 @lru_cache(maxsize=4096)
