@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import MonitorError
+
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 GITGOVUK = FIXTURES / "gitgovuk"
 EXAMPLES = FIXTURES / "publishing-api" / "content_schemas" / "examples"
@@ -346,8 +348,6 @@ def write_demo_config(folder: Path, base: str, sources: list[DemoSource], every:
 
 def check_fixtures() -> None:
     """Fail clearly when run from an installation without the recorded pages."""
-    from monitor.errors import MonitorError
-
     if not GITGOVUK.is_dir():
         raise MonitorError(
             f"the demo replays the recorded pages in {FIXTURES}, which this installation "
@@ -400,7 +400,13 @@ def _run(
     reporter = _Reporter(store, config, echo)
     service = Service(config, store, workers=4, on_outcome=reporter)
     metrics = Metrics(store, service.health)
-    web = serve_in_thread(make_app(store, service.health, metrics), "127.0.0.1", port)
+    try:
+        web = serve_in_thread(make_app(store, service.health, metrics), "127.0.0.1", port)
+    except OSError as exc:
+        raise MonitorError(
+            f"cannot serve /healthz on port {port} ({exc.strerror}): "
+            "pass --port 0 to pick a free port"
+        ) from None
     service.health.leader = True
     _banner(echo, workdir, config, url, server, web.effective_port, interval)
     service.start()
@@ -417,6 +423,13 @@ def _run(
         f"  policy-monitor --config {config} --database-url {url} status\n"
         f"  policy-monitor --config {config} --database-url {url} diff bill"
     )
+
+
+def click_style(text: str) -> str:
+    """Drafts stand out in the demo's output."""
+    import click
+
+    return click.style(text, fg="cyan")
 
 
 def _banner(
@@ -436,7 +449,8 @@ def _banner(
     echo(f"  health:    http://127.0.0.1:{port}/healthz   metrics: http://127.0.0.1:{port}/metrics")
     echo(f"  sources are checked every {interval:g} s; once all have seen a version, the pages")
     echo("  move to their next recorded version. Ctrl-C stops.\n")
-    echo("  (email alerts and the review app are not built yet: changes are printed here)\n")
+    echo("  Relevant changes get a drafted tracker update (printed in cyan). Email alerts and")
+    echo("  the review app are not built yet: see 'policy-monitor drafts list' afterwards.\n")
 
 
 def _replay(
@@ -499,6 +513,15 @@ class _Reporter:
             )
             if outcome.change is not None:
                 self._echo(self._excerpt(outcome.change))
+            if outcome.relevant:
+                self._echo(self._draft_line(outcome.source))
+
+    def _draft_line(self, source_id: str) -> str:
+        drafts = [d for d in self._store.drafts(status="pending") if d.source_id == source_id]
+        if not drafts:
+            return "    (relevant; no draft)"
+        latest = max(drafts, key=lambda d: d.id)
+        return click_style(f"    draft #{latest.id}: {latest.history_line}")
 
     def _excerpt(self, change_id: int, lines: int = 12) -> str:
         from monitor.diff import changes_from_dict
