@@ -107,6 +107,8 @@ class Service:
         )
         self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.sources: dict[str, Source] = {}
+        self._workers = workers
+        self._executors: set[str] = set()
 
     def start(self) -> None:
         """Schedule every source and the heartbeat, then start."""
@@ -171,7 +173,21 @@ class Service:
                 name=source.name,
                 replace_existing=True,
                 next_run_time=first_run(source, last, now),
+                executor=self._executor_for(source),
             )
+
+    def _executor_for(self, source: Source) -> str:
+        """One thread pool per host, sized by its politeness concurrency (at most ``workers``).
+
+        Checks of a slow or failing host then wait in that host's own pool and never hold the
+        threads other hosts' checks need.
+        """
+        name = f"host:{source.host}"
+        if name not in self._executors:
+            size = min(self._workers, self.config.host_policy(source.host).concurrency)
+            self.scheduler.add_executor(ThreadPoolExecutor(size), alias=name)
+            self._executors.add(name)
+        return name
 
     def _schedule_new(self, config: Config) -> None:
         """Schedule derived sources found by the last check (already checked once)."""
@@ -186,6 +202,7 @@ class Service:
                     id=source.id,
                     name=source.name,
                     replace_existing=True,
+                    executor=self._executor_for(source),
                 )
 
     def _check(self, source_id: str) -> None:

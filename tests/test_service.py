@@ -227,3 +227,40 @@ def test_demo_shows_checks_and_changes_offline(tmp_path: Path) -> None:
     assert "{+- Committee stage (House of Commons): sitting 21 April 2021+}" in out
     assert "every recorded version has been shown" in out
     assert (tmp_path / "demo" / "demo.db").exists()
+
+
+def test_a_slow_host_does_not_hold_up_other_hosts(
+    tmp_path: Path, page_server: PageServer, sqlite_url: str
+) -> None:
+    """Each host checks in its own pool: eight slow pages on one host, one fast page elsewhere."""
+    from monitor.scheduler import Service
+    from tests.pageserver import Route
+
+    slow = [f"slow{i}" for i in range(8)]
+    for name in slow:
+        page_server.set(f"/{name}", Route(ASF[0].read_bytes(), delay=12))
+    page_server.set("/fast", ASF[0].read_bytes())
+    port = page_server.url("/").split(":")[-1].rstrip("/")
+    entries = [
+        f"  - {{id: {n}, name: {n}, url: 'http://localhost:{port}/{n}', kind: html, every: 1s}}"
+        for n in slow
+    ]
+    entries.append(
+        f"  - {{id: fast, name: fast, url: '{page_server.url('/fast')}', kind: html, every: 1s}}"
+    )
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "defaults: {retries: 0, timeout: 10, respect_robots: false}\n"
+        "hosts: {localhost: {rate: 0, concurrency: 2}, "
+        "127.0.0.1: {rate: 0, concurrency: 2}}\nsources:\n" + "\n".join(entries) + "\n"
+    )
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    service = Service(config, Store(engine), workers=4)
+    service.start()
+    try:
+        wait_for(lambda: page_server.hits("/fast") >= 4, timeout=10, what="fast checks")
+        assert sum(page_server.hits(f"/{n}") for n in slow) <= 4  # politeness still holds
+    finally:
+        service.stop(timeout=1)
+        engine.dispose()
