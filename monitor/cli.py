@@ -411,9 +411,6 @@ def show(ctx: Context, source_id: str, version_id: int | None, as_json: bool, ra
     click.echo("\n".join(document.lines()))
 
 
-# ops commands (run, status) live in their own module and register on `cli` when imported
-from monitor import cli_service  # noqa: E402, F401
-
 # -- tracker ---------------------------------------------------------------------------------
 
 
@@ -483,5 +480,6 @@ def tracker_show(
     click.echo(format_tracker(parsed))
 
 
-# review commands (assess, changes, drafts)
-from monitor import cli_review  # noqa: E402, F401
+# Commands kept in their own modules register on `cli` when imported: ops (run, status, demo),
+# review (assess, changes, drafts) and email (notify).
+from monitor import cli_notify, cli_review, cli_service  # noqa: E402, F401

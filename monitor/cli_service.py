@@ -54,6 +54,12 @@ def configure_logging(fmt: str, level: str) -> None:
     show_default=True,
     help="Serve /healthz and /metrics from this process.",
 )
+@click.option(
+    "--email/--no-email",
+    default=True,
+    show_default=True,
+    help="Send queued email from this process (else run 'notify send --loop' elsewhere).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address for --web.")
 @click.option(
     "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port for --web."
@@ -90,6 +96,7 @@ def configure_logging(fmt: str, level: str) -> None:
 def run(
     ctx: Context,
     web: bool,
+    email: bool,
     host: str,
     port: int,
     workers: int,
@@ -111,6 +118,7 @@ def run(
         options = RunOptions(
             config_path=Path(ctx.config_path),
             web=web,
+            email=email,
             host=host,
             port=port,
             workers=workers,

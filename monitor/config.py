@@ -150,12 +150,49 @@ class RelevanceSettings(_Strict):
     profiles: str | None = None  # a section-profiles YAML file, relative to sources.yaml
 
 
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+class Recipient(_Strict):
+    """One person and what they want to receive."""
+
+    email: str
+    sections: tuple[str, ...] = ()  # tracker section ids; empty means every section
+    immediate: bool = True  # an email per relevant change at or above alert_min_score
+    digest: bool = True  # the daily digest
+    ops: bool = False  # a source failing (and recovering)
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str) -> str:
+        if not _EMAIL.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    def wants(self, section: str | None) -> bool:
+        """Whether this person follows ``section``."""
+        return not self.sections or section in self.sections
+
+
+class NotificationSettings(_Strict):
+    """Who gets which emails (the SMTP server comes from environment variables)."""
+
+    from_address: str = "policy-monitor@localhost"
+    alert_min_score: float = Field(0.6, ge=0, le=1)
+    digest_time: str = Field("07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    digest_when_empty: bool = False
+    failure_threshold: int = Field(3, ge=1, le=100)
+    review_url: str | None = None  # e.g. "https://monitor.example.org/drafts/{id}"
+    recipients: tuple[Recipient, ...] = ()
+
+
 class SourcesFile(_Strict):
     """The whole of sources.yaml."""
 
     user_agent: str = DEFAULT_USER_AGENT
     defaults: Defaults = Defaults()
     relevance: RelevanceSettings = RelevanceSettings()
+    notifications: NotificationSettings = NotificationSettings()
     hosts: dict[str, HostPolicy] = Field(default_factory=dict)
     sources: list[SourceConfig] = Field(default_factory=list)
 
@@ -210,6 +247,7 @@ class Config(BaseModel):
     hosts: dict[str, HostPolicy]
     sources: tuple[Source, ...]
     relevance: RelevanceSettings = RelevanceSettings()
+    notifications: NotificationSettings = NotificationSettings()
     format: Literal["v1"] = "v1"
 
     def host_policy(self, host: str) -> HostPolicy:
@@ -307,6 +345,7 @@ def _resolve(path: Path, parsed: SourcesFile) -> Config:
         hosts=parsed.hosts,
         sources=tuple(sources),
         relevance=parsed.relevance,
+        notifications=parsed.notifications,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from monitor.alerts import check_messages
 from monitor.classify import Relevance, classify, first_sight
 from monitor.config import Config, Source
 from monitor.derived import derived_sources, to_spec
@@ -319,9 +320,9 @@ def run_cycle(
     if relevance is None and config.relevance.enabled:
         relevance = Relevance.load(config, store)
     try:
-        outcomes, found = _cycle(sources, store, workers, on_outcome, fetcher, relevance)
+        outcomes, found = _cycle(config, sources, store, workers, on_outcome, fetcher, relevance)
         if found:
-            more, _ = _cycle(found, store, workers, on_outcome, fetcher, relevance)
+            more, _ = _cycle(config, found, store, workers, on_outcome, fetcher, relevance)
             outcomes += more
     finally:
         if own_fetcher:
@@ -330,6 +331,7 @@ def run_cycle(
 
 
 def _cycle(
+    config: Config,
     sources: Sequence[Source],
     store: Store,
     workers: int,
@@ -344,6 +346,9 @@ def _cycle(
     discovered: list[DerivedSpec] = []
     for source, inspection in _inspect_all(sources, states, fetcher, workers):
         record = attach_change(store, source, states[source.id], inspection, relevance)
+        if config.notifications.recipients:
+            messages = check_messages(config, source, states[source.id], record)
+            record = replace(record, messages=messages)
         pending.append((source, record))
         discovered += [to_spec(source, d) for d in inspection.discoveries]
         if len(pending) >= BATCH:

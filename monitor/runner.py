@@ -31,6 +31,7 @@ class RunOptions:
 
     config_path: Path
     web: bool = True
+    email: bool = True
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 4
@@ -76,6 +77,7 @@ def run_service(store: Store, options: RunOptions) -> int:
             workers=options.workers,
             health=health,
             on_outcome=metrics.observe,
+            email=options.email,
         )
         service.start()
         _main_loop(service, signals)

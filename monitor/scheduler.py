@@ -22,6 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, Source, load_config
@@ -35,6 +36,7 @@ log = logging.getLogger("policy_monitor.scheduler")
 MISFIRE_GRACE = 15 * 60  # seconds: a run missed by less than this (e.g. a restart) still happens
 HEARTBEAT = 10  # seconds between scheduler heartbeats (the health check's "ticked recently")
 MAX_JITTER = 300  # seconds
+OUTBOX_EVERY = 30  # seconds between outbox drains
 
 
 @dataclass
@@ -88,6 +90,7 @@ class Service:
         workers: int = 4,
         health: Health | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
+        email: bool = True,
     ) -> None:
         self.config_path = config_path
         self.store = store
@@ -97,7 +100,7 @@ class Service:
         self._fetcher = Fetcher(self.config)
         self._stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(workers)},
+            executors={"default": ThreadPoolExecutor(workers), "email": ThreadPoolExecutor(1)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,
@@ -108,12 +111,15 @@ class Service:
         self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.sources: dict[str, Source] = {}
         self._workers = workers
+        self._email = email and bool(self.config.notifications.recipients)
         self._executors: set[str] = set()
 
     def start(self) -> None:
-        """Schedule every source and the heartbeat, then start."""
+        """Schedule every source, the heartbeat and (with recipients) email, then start."""
         self.health.tick()
         self.scheduler.add_job(self.health.tick, IntervalTrigger(seconds=HEARTBEAT), id="_tick")
+        if self._email:
+            self._schedule_email()
         self._schedule_all(self.config)
         self.scheduler.start()
         log.info("scheduler started with %d sources", len(self.config.sources))
@@ -155,7 +161,46 @@ class Service:
         threading.Thread(target=shutdown, name="shutdown", daemon=True).start()
         clean = done.wait(timeout)
         self._fetcher.close()
+        if self._email:
+            self.send_email()  # flush what the last checks queued
         return clean
+
+    def _schedule_email(self) -> None:
+        """Drain the outbox every OUTBOX_EVERY seconds and queue digests at digest_time."""
+        hour, minute = self.config.notifications.digest_time.split(":")
+        self.scheduler.add_job(
+            self.send_email,
+            IntervalTrigger(seconds=OUTBOX_EVERY),
+            id="_outbox",
+            executor="email",
+        )
+        self.scheduler.add_job(
+            self.queue_digests,
+            CronTrigger(hour=int(hour), minute=int(minute)),
+            id="_digest",
+            executor="email",
+        )
+
+    def send_email(self) -> None:
+        """Send what is due in the outbox (failures stay queued, retried with backoff)."""
+        from notifications.smtp import SmtpSettings, send_due
+
+        report = send_due(
+            self.store, SmtpSettings.from_env(), self.config.notifications.from_address
+        )
+        if report.sent or report.failed:
+            log.info(
+                "email: sent %d, failed %d%s",
+                report.sent,
+                report.failed,
+                f": {report.error}" if report.error else "",
+            )
+
+    def queue_digests(self) -> None:
+        """Queue today's digests (sent by the next outbox drain)."""
+        from monitor.alerts import digest_messages
+
+        log.info("email: queued %d digests", digest_messages(self.config, self.store))
 
     def _schedule_all(self, config: Config, only: set[str] | None = None) -> None:
         rows = {row.id: row for row in self.store.source_rows()}

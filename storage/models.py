@@ -254,3 +254,31 @@ class TrackerSectionRow(Base):
     __table_args__ = (
         Index("ix_tracker_sections_source_section", "source_id", "section_id", unique=True),
     )
+
+
+class OutboxRow(Base):
+    """An email decided on, waiting to be sent (or sent): the transactional outbox.
+
+    Rows are written in the same transaction as the change, draft or failed check that caused
+    them; ``key`` (unique) makes that decision idempotent, and ``message_id`` is fixed when the
+    row is written, so a message resent after a crash carries the same Message-ID.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # alert / digest / ops / test
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))  # queued / sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)

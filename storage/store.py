@@ -24,6 +24,7 @@ from storage.models import (
     CheckRow,
     DecisionRow,
     DraftRow,
+    OutboxRow,
     SnapshotRow,
     SourceRow,
     TrackerSectionRow,
@@ -108,6 +109,7 @@ class CheckRecord:
     text_length: int = 0
     change: ChangeRecord | None = None
     tracker_sections: tuple[dict[str, Any], ...] | None = None  # parsed, for tracker kinds
+    messages: tuple[dict[str, Any], ...] = ()  # outbox rows decided by this check
     assessment: dict[str, Any] | None = None  # Assessment.to_dict() of this version's change
     draft: dict[str, Any] | None = None  # Draft.to_dict() when the change is relevant
 
@@ -256,6 +258,8 @@ class Store:
             _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
         if snapshot_id is not None and record.tracker_sections is not None:
             _save_tracker_sections(session, record, snapshot_id)
+        if record.messages:
+            enqueue(session, record.messages, now=record.started_at)
         values = _source_values(source, record, body_id, snapshot_id)
         # later records of the same source in this batch must see this one's effect
         source.last_body_id = values.get("last_body_id", source.last_body_id)
@@ -431,6 +435,63 @@ class Store:
         with self.session() as session:
             return [(d, s, a) for d, s, a in session.execute(query)]
 
+    def enqueue(self, messages: Sequence[dict[str, Any]]) -> int:
+        """Queue messages outside a check (digests, test messages); duplicates by key skipped."""
+        with self.session() as session, session.begin():
+            return enqueue(session, messages, now=utcnow())
+
+    def outbox(self, status: str | None = None, limit: int = 500) -> list[OutboxRow]:
+        """Outbox rows, oldest first."""
+        query = select(OutboxRow).order_by(OutboxRow.id).limit(limit)
+        if status is not None:
+            query = query.where(OutboxRow.status == status)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def outbox_due(self, now: datetime, limit: int = 100) -> list[OutboxRow]:
+        """Queued messages whose next attempt is due."""
+        query = (
+            select(OutboxRow)
+            .where(OutboxRow.status == "queued", OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.id)
+            .limit(limit)
+        )
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def outbox_sent(self, message: int) -> None:
+        """The server accepted the message: mark it sent (never send it again)."""
+        with self.session() as session, session.begin():
+            row = session.get(OutboxRow, message)
+            if row is not None:
+                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+
+    def outbox_failed(self, message: int, error: str, retry_at: datetime) -> None:
+        """A sending attempt failed: keep it queued for ``retry_at``."""
+        with self.session() as session, session.begin():
+            row = session.get(OutboxRow, message)
+            if row is not None:
+                row.attempts += 1
+                row.last_error, row.next_attempt_at = error[:1000], retry_at
+
+    def last_digest(self, recipient: str) -> datetime | None:
+        """When the last digest for ``recipient`` was queued."""
+        query = select(func.max(OutboxRow.created_at)).where(
+            OutboxRow.kind == "digest", OutboxRow.recipient == recipient
+        )
+        with self.session() as session:
+            return session.scalar(query)
+
+    def relevant_since(self, since: datetime | None) -> list[tuple[DraftRow, AssessmentRow]]:
+        """Drafts (with assessments) created since ``since``, for digests."""
+        query = select(DraftRow, AssessmentRow).join(
+            AssessmentRow, AssessmentRow.id == DraftRow.assessment_id
+        )
+        if since is not None:
+            query = query.where(DraftRow.created_at > since)
+        with self.session() as session:
+            return [(d, a) for d, a in session.execute(query.order_by(DraftRow.id))]
+
     def counts_by_status(self) -> dict[str, int]:
         """Drafts per status (pending, approved, rejected)."""
         query = select(DraftRow.status, func.count()).group_by(DraftRow.status)
@@ -497,6 +558,20 @@ def _add_assessment(
     ).scalar_one()
     if record.draft is not None:
         _add_draft(session, record, assessment_id, data)
+
+
+def enqueue(session: Session, messages: Sequence[dict[str, Any]], *, now: datetime) -> int:
+    """Queue messages whose key is new (in the caller's transaction); return how many."""
+    keys = [m["key"] for m in messages]
+    known = set(session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys))))
+    rows = [
+        {**m, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        for m in {m["key"]: m for m in messages}.values()
+        if m["key"] not in known
+    ]
+    if rows:
+        session.execute(insert(OutboxRow), rows)
+    return len(rows)
 
 
 def _save_tracker_sections(session: Session, record: CheckRecord, snapshot_id: int) -> None:

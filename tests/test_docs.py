@@ -22,6 +22,8 @@ from monitor import cli as cli_module
 from monitor.config import (
     Defaults,
     HostPolicy,
+    NotificationSettings,
+    Recipient,
     RelevanceSettings,
     SourceConfig,
     SourcesFile,
@@ -164,6 +166,8 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (SourcesFile, ""),
     (Defaults, "defaults."),
     (RelevanceSettings, "relevance."),
+    (NotificationSettings, "notifications."),
+    (Recipient, "notifications.recipients[]."),
     (HostPolicy, "defaults.host."),
     (HostPolicy, "hosts.<host>."),
     (SourceConfig, "sources[]."),

@@ -1,0 +1,175 @@
+"""Notify stage: decide which emails a check causes (queued in the check's own transaction).
+
+* an **immediate alert** for a relevant change whose score reaches
+  ``notifications.alert_min_score``, to everyone following its primary section;
+* an **ops alert** when a source fails ``failure_threshold`` times in a row (once), and
+  once more when it recovers.
+
+Each message gets an idempotency key and a Message-ID derived from it, so deciding twice (a
+retried batch) queues it once, and a resend after a crash carries the same Message-ID.
+Digests are built separately, on their schedule (:func:`digest_messages`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.config import Config, Recipient, Source
+from notifications.render import AlertItem, Rendered, render_alert, render_digest, render_ops
+from storage.store import CheckRecord, SourceState, Store
+
+
+def message_id(key: str) -> str:
+    """A stable Message-ID for an idempotency key."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@policy-monitor>"
+
+
+def _message(key: str, kind: str, recipient: str, rendered: Rendered) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "recipient": recipient,
+        "subject": rendered.subject,
+        "text": rendered.text,
+        "html": rendered.html,
+        "message_id": message_id(key),
+    }
+
+
+def check_messages(
+    config: Config, source: Source, state: SourceState, record: CheckRecord
+) -> tuple[dict[str, Any], ...]:
+    """Every email this check's outcome calls for."""
+    return (*_alerts(config, source, record), *_ops(config, source, state, record))
+
+
+def _alerts(config: Config, source: Source, record: CheckRecord) -> list[dict[str, Any]]:
+    settings = config.notifications
+    assessment, draft = record.assessment or {}, record.draft
+    if draft is None or float(assessment.get("score", 0)) < settings.alert_min_score:
+        return []
+    section = (assessment.get("sections") or [None])[0]
+    people = [r for r in settings.recipients if r.immediate and r.wants(section)]
+    if not people:
+        return []
+    rendered = render_alert(_item(config, source, record, draft, assessment))
+    key = f"alert:{source.id}:{record.content_hash}"
+    return [_message(f"{key}:{p.email}", "alert", p.email, rendered) for p in people]
+
+
+def _item(
+    config: Config,
+    source: Source,
+    record: CheckRecord,
+    draft: dict[str, Any],
+    assessment: dict[str, Any],
+) -> AlertItem:
+    titles = draft.get("sections") or assessment.get("sections") or ["Policy tracker"]
+    return AlertItem(
+        source_id=source.id,
+        source_name=source.name,
+        url=source.url,
+        section_title=str(titles[0]),
+        event=_event(draft, assessment),
+        history_line=str(draft.get("history_line", "")),
+        paragraph=str(draft.get("paragraph", "")),
+        diff_json=record.change.diff_json if record.change else None,
+        score=float(assessment.get("score", 0)),
+        review_url=_review_link(config.notifications.review_url, None),
+        detected_at=record.started_at,
+    )
+
+
+def _review_link(template: str | None, draft_id: int | None) -> str | None:
+    """The draft's page in the review app; the queue when the draft id is not known yet."""
+    if not template:
+        return None
+    if "{id}" not in template:
+        return template
+    return template.format(id=draft_id) if draft_id is not None else template.split("{id}")[0]
+
+
+def _event(draft: dict[str, Any], assessment: dict[str, Any]) -> str:
+    """The event in the subject, taken from the drafted history line ("... following X.")."""
+    line = str(draft.get("history_line", ""))
+    _, _, event = line.partition(" following ")
+    kind = str(assessment.get("kind", "change")).replace("-", " ").capitalize()
+    return f"{kind}: {event.rstrip('.')}" if event else kind
+
+
+def _ops(
+    config: Config, source: Source, state: SourceState, record: CheckRecord
+) -> list[dict[str, Any]]:
+    settings = config.notifications
+    threshold = settings.failure_threshold
+    before = state.consecutive_failures
+    failing = record.status == "error" and before + 1 == threshold
+    recovered = record.status != "error" and before >= threshold
+    people = [r for r in settings.recipients if r.ops]
+    if not (failing or recovered) or not people:
+        return []
+    failures = before + 1 if failing else before
+    rendered = render_ops(source.name, source.id, source.url, failures, record.error, recovered)
+    kind = "recovered" if recovered else "failing"
+    key = f"ops:{kind}:{source.id}:{record.started_at.isoformat()}"
+    return [_message(f"{key}:{p.email}", "ops", p.email, rendered) for p in people]
+
+
+def digest_messages(config: Config, store: Store, now: datetime | None = None) -> int:
+    """Queue today's digest for everyone who takes one; return how many were queued."""
+    now = now or datetime.now(UTC)
+    queued = 0
+    for person in (r for r in config.notifications.recipients if r.digest):
+        message = _digest(config, store, person, now)
+        if message is not None:
+            queued += store.enqueue([message])
+    return queued
+
+
+def _digest(
+    config: Config, store: Store, person: Recipient, now: datetime
+) -> dict[str, Any] | None:
+    since = store.last_digest(person.email)
+    rows = [(d, a) for d, a in store.relevant_since(since) if person.wants(d.primary_section)]
+    review = [_digest_item(config, d, a) for d, a in rows if d.status == "pending"]
+    info = [_digest_item(config, d, a) for d, a in rows if d.status != "pending"]
+    if not review and not info and not config.notifications.digest_when_empty:
+        return None
+    rendered = render_digest(review, info, since=since or now, until=now)
+    key = f"digest:{now:%Y-%m-%d}:{person.email}"
+    return _message(key, "digest", person.email, rendered)
+
+
+def _digest_item(config: Config, draft: Any, assessment: Any) -> AlertItem:
+    data = json.loads(draft.data_json)
+    titles = data.get("sections") or [draft.primary_section or "Policy tracker"]
+    review = config.notifications.review_url
+    return AlertItem(
+        source_id=draft.source_id,
+        source_name=draft.source_id,
+        url=data.get("url", ""),
+        section_title=str(titles[0]),
+        event=_event({"history_line": draft.history_line}, {"kind": assessment.kind}),
+        history_line=draft.history_line,
+        paragraph=draft.paragraph,
+        diff_json=None,
+        score=draft.score,
+        review_url=_review_link(review, draft.id),
+        detected_at=draft.created_at,
+    )
+
+
+def test_message(email: str) -> dict[str, Any]:
+    """A one-off message to check the SMTP settings."""
+    now = datetime.now(UTC)
+    text = f"This is a test message from policy-monitor, sent {now:%d %B %Y %H:%M} UTC."
+    html = f"<!doctype html><html><body><p>{text}</p></body></html>"
+    return _message(
+        f"test:{now.isoformat()}:{email}",
+        "test",
+        email,
+        Rendered(subject="policy-monitor test message", text=text, html=html),
+    )

@@ -1,0 +1,141 @@
+"""Deliver the outbox over SMTP, marking each message sent only once the server accepted it.
+
+Settings come from environment variables only (secrets never live in sources.yaml):
+
+=================================  ===========================================================
+``POLICY_MONITOR_SMTP_HOST``       server (default ``localhost``)
+``POLICY_MONITOR_SMTP_PORT``       port (default 25; 587 is usual with STARTTLS, 465 with TLS)
+``POLICY_MONITOR_SMTP_SECURITY``   ``none`` (default), ``starttls`` or ``tls``
+``POLICY_MONITOR_SMTP_USER``       login name (optional)
+``POLICY_MONITOR_SMTP_PASSWORD``   password (optional)
+``POLICY_MONITOR_SMTP_TIMEOUT``    seconds (default 30)
+=================================  ===========================================================
+
+Delivery is at least once with a stable Message-ID: if the process dies after the server
+accepted a message but before it was marked sent, it is sent again with the same Message-ID,
+which mail systems use to drop duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from storage.store import Store
+
+RETRY_BASE = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the SMTP server."""
+
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Any = None) -> SmtpSettings:
+        """Read the POLICY_MONITOR_SMTP_* variables."""
+        env = os.environ if env is None else env
+        security = env.get("POLICY_MONITOR_SMTP_SECURITY", "none").lower()
+        if security not in ("none", "starttls", "tls"):
+            raise ValueError("POLICY_MONITOR_SMTP_SECURITY must be none, starttls or tls")
+        return cls(
+            host=env.get("POLICY_MONITOR_SMTP_HOST", "localhost"),
+            port=int(env.get("POLICY_MONITOR_SMTP_PORT", "465" if security == "tls" else "25")),
+            security=security,
+            user=env.get("POLICY_MONITOR_SMTP_USER") or None,
+            password=env.get("POLICY_MONITOR_SMTP_PASSWORD") or None,
+            timeout=float(env.get("POLICY_MONITOR_SMTP_TIMEOUT", "30")),
+        )
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """What one drain of the outbox did."""
+
+    sent: int
+    failed: int
+    error: str | None = None
+
+
+def build_message(row: Any, from_address: str) -> EmailMessage:
+    """The multipart/alternative email for an outbox row."""
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at.astimezone(UTC))
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    if row.kind in ("alert", "digest"):
+        message["List-Unsubscribe"] = f"<mailto:{from_address}?subject=unsubscribe>"
+    message.set_content(row.text)
+    message.add_alternative(row.html, subtype="html")
+    return message
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    if settings.security == "tls":
+        context = ssl.create_default_context()
+        client: smtplib.SMTP = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=settings.timeout, context=context
+        )
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+    if settings.user:
+        client.login(settings.user, settings.password or "")
+    return client
+
+
+def send_due(
+    store: Store, settings: SmtpSettings, from_address: str, now: datetime | None = None
+) -> SendReport:
+    """Send every due message; a failure keeps it queued with exponential backoff."""
+    now = now or datetime.now(UTC)
+    due = store.outbox_due(now)
+    if not due:
+        return SendReport(0, 0)
+    try:
+        client = _connect(settings)
+    except (OSError, smtplib.SMTPException) as exc:
+        error = f"cannot reach the SMTP server {settings.host}:{settings.port}: {exc}"
+        for row in due:
+            store.outbox_failed(row.id, error, _retry_at(now, row.attempts))
+        return SendReport(0, len(due), error)
+    return _send_all(store, client, due, from_address, now)
+
+
+def _send_all(
+    store: Store, client: smtplib.SMTP, due: list[Any], from_address: str, now: datetime
+) -> SendReport:
+    sent = failed = 0
+    error = None
+    with client:
+        for row in due:
+            try:
+                client.send_message(build_message(row, from_address))
+            except (OSError, smtplib.SMTPException) as exc:
+                failed, error = failed + 1, f"{exc.__class__.__name__}: {exc}"
+                store.outbox_failed(row.id, error, _retry_at(now, row.attempts))
+                continue
+            store.outbox_sent(row.id)
+            sent += 1
+    return SendReport(sent, failed, error)
+
+
+def _retry_at(now: datetime, attempts: int) -> datetime:
+    return now + min(RETRY_BASE * (2**attempts), RETRY_MAX)

@@ -1,0 +1,215 @@
+"""Email alerts against a real SMTP server (aiosmtpd on a free loopback port)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from notifications.smtp import SmtpSettings, send_due
+from storage import db
+from storage.store import Store
+from tests.climonitor import Monitor
+from tests.pageserver import PageServer, Route
+from tests.test_classify import AFTER, BEFORE, PAGE
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Sink:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+class Smtp:
+    """A real SMTP server that can be stopped and started on the same port."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.sink = Sink()
+        self.controller: Controller | None = None
+
+    def start(self) -> Smtp:
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def settings(self) -> SmtpSettings:
+        return SmtpSettings(host="127.0.0.1", port=self.port, timeout=5)
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Smtp]:
+    server = Smtp()
+    monkeypatch.setenv("POLICY_MONITOR_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("POLICY_MONITOR_SMTP_PORT", str(server.port))
+    yield server
+    server.stop()
+
+
+NOTIFY = """notifications:
+  from_address: monitor@example.org
+  alert_min_score: 0.5
+  failure_threshold: 3
+  review_url: "https://monitor.example.org/drafts/{id}"
+  recipients:
+    - {email: money@example.org, sections: [financial-allowances], ops: true}
+    - {email: leave@example.org, sections: [kinship-care-leave]}
+"""
+
+
+def configure(monitor: Monitor, server: PageServer) -> None:
+    url = server.url("/guidance/kinship-money")
+    monitor.config.write_text(
+        NOTIFY + "defaults: {retries: 0, timeout: 2}\n"
+        "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}\nsources:\n"
+        f"  - {{id: money, name: Kinship care financial support, url: '{url}', kind: html, "
+        "sections: [financial-allowances]}\n"
+    )
+
+
+def serve(server: PageServer, allowance: str) -> None:
+    server.set("/guidance/kinship-money", PAGE.format(allowance=allowance, contact="x"))
+
+
+@pytest.fixture
+def monitor(tmp_path: Path, page_server: PageServer, database_url: str) -> Monitor:
+    watched = Monitor(tmp_path, page_server, database_url)
+    configure(watched, page_server)
+    return watched
+
+
+def store_of(monitor: Monitor) -> Iterator[Store]:
+    engine = db.make_engine(monitor.database_url)
+    try:
+        yield Store(engine)
+    finally:
+        engine.dispose()
+
+
+def queued(monitor: Monitor) -> list[dict]:
+    return json.loads(monitor.run("notify", "pending", "--json").output)
+
+
+def test_a_relevant_change_sends_one_alert_to_its_section(
+    monitor: Monitor, page_server: PageServer, smtp: Smtp
+) -> None:
+    serve(page_server, BEFORE)
+    monitor.check()
+    assert queued(monitor) == []  # a first version is not news
+    serve(page_server, AFTER)
+    assert monitor.check()["money"]["relevant"] is True
+    [message] = queued(monitor)
+    assert message["recipient"] == "money@example.org"  # not the kinship-leave follower
+
+    smtp.start()
+    result = monitor.run("notify", "send")
+    assert result.exit_code == 0 and "sent 1" in result.output
+    [mail] = smtp.sink.messages
+    assert mail["Subject"].startswith("[Financial allowances] ")
+    assert mail["To"] == "money@example.org" and mail["From"] == "monitor@example.org"
+    assert mail["Message-ID"] == message["message_id"] and mail["Date"]
+    assert mail["List-Unsubscribe"]
+    assert mail.get_content_type() == "multipart/alternative"
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert "£200" in text and "£200" in html
+    assert page_server.url("/guidance/kinship-money") in html
+    assert "<img" not in html.lower()
+
+    assert monitor.run("notify", "send").output.strip() == "nothing due"
+    assert len(smtp.sink.messages) == 1 and queued(monitor) == []
+
+
+def test_an_smtp_outage_loses_nothing_and_sends_once(
+    monitor: Monitor, page_server: PageServer, smtp: Smtp
+) -> None:
+    serve(page_server, BEFORE)
+    monitor.check()
+    serve(page_server, AFTER)
+    monitor.check()
+    down = monitor.run("notify", "send")  # nothing listens on the port
+    assert down.exit_code == 1 and "cannot reach the SMTP server" in down.output
+    [waiting] = queued(monitor)
+    assert waiting["attempts"] == 1 and "cannot reach" in waiting["last_error"]
+
+    smtp.start()
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    for store in store_of(monitor):
+        first = send_due(store, smtp.settings(), "monitor@example.org", now=later)
+        again = send_due(store, smtp.settings(), "monitor@example.org", now=later)
+    assert (first.sent, again.sent) == (1, 0)
+    assert len(smtp.sink.messages) == 1 and queued(monitor) == []
+
+
+def test_ops_alert_once_when_failing_and_once_on_recovery(
+    monitor: Monitor, page_server: PageServer, smtp: Smtp
+) -> None:
+    serve(page_server, BEFORE)
+    monitor.check()
+    page_server.set("/guidance/kinship-money", Route(b"down", status=503))
+    for _ in range(5):
+        monitor.check()
+    failing = [m for m in queued(monitor) if m["kind"] == "ops"]
+    assert len(failing) == 1 and "failing" in failing[0]["subject"].lower()
+    serve(page_server, BEFORE)
+    monitor.check()
+    monitor.check()
+    ops = [m for m in queued(monitor) if m["kind"] == "ops"]
+    assert len(ops) == 2 and "recovered" in ops[1]["subject"].lower()
+    smtp.start()
+    assert "sent 2" in monitor.run("notify", "send").output
+    assert {m["To"] for m in smtp.sink.messages} == {"money@example.org"}
+
+
+def test_digest_is_queued_once_a_day_and_not_when_empty(
+    monitor: Monitor, page_server: PageServer, smtp: Smtp
+) -> None:
+    serve(page_server, BEFORE)
+    monitor.check()
+    assert "queued 0 digests" in monitor.run("notify", "digest").output
+    serve(page_server, AFTER)
+    monitor.check()
+    assert "queued 1 digests" in monitor.run("notify", "digest").output
+    assert "queued 0 digests" in monitor.run("notify", "digest").output
+    smtp.start()
+    monitor.run("notify", "send")
+    digests = [m for m in smtp.sink.messages if "digest" in m["Subject"].lower()]
+    assert len(digests) == 1 and digests[0]["To"] == "money@example.org"
+    assert "£200" in digests[0].get_body(("plain",)).get_content()
+
+
+def test_notify_test_and_preview(monitor: Monitor, smtp: Smtp, tmp_path: Path) -> None:
+    smtp.start()
+    result = monitor.run("notify", "test", "someone@example.org")
+    assert result.exit_code == 0 and "sent 1" in result.output
+    assert smtp.sink.messages[0]["Subject"] == "policy-monitor test message"
+    out = tmp_path / "m.eml"
+    for store in store_of(monitor):
+        [row] = store.outbox()
+    shown = monitor.run("notify", "preview", str(row.id), "--part", "eml", "--out", str(out))
+    assert shown.exit_code == 0 and "Message-ID:" in out.read_text()
