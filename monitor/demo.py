@@ -449,8 +449,8 @@ def _banner(
     echo(f"  health:    http://127.0.0.1:{port}/healthz   metrics: http://127.0.0.1:{port}/metrics")
     echo(f"  sources are checked every {interval:g} s; once all have seen a version, the pages")
     echo("  move to their next recorded version. Ctrl-C stops.\n")
-    echo("  Relevant changes get a drafted tracker update (printed in cyan). Email alerts and")
-    echo("  the review app are not built yet: see 'policy-monitor drafts list' afterwards.\n")
+    echo("  Relevant changes get a drafted tracker update (printed in cyan); the review app is")
+    echo("  not built yet: see 'policy-monitor drafts list' afterwards.\n")
 
 
 def _replay(

@@ -26,8 +26,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from monitor.diff import Hunk, changes_from_dict
-
 MAX_SUBJECT = 200
 PRODUCT = "policy-monitor"
 PATH_SEPARATOR = " › "
@@ -401,26 +399,58 @@ def _line_count(hunks: list[_ExcerptHunk]) -> int:
     return len(hunks) + sum(1 for i, label in enumerate(labels) if i == 0 or labels[i - 1] != label)
 
 
+@dataclass(frozen=True)
+class _StoredHunk:
+    """A hunk as stored in ``changes.diff_json`` (read here directly: notifications depends
+    on storage only, not on monitor)."""
+
+    kind: str
+    heading_path: tuple[str, ...]
+    old_index: int | None
+    new_index: int | None
+    words: tuple[tuple[str, str], ...]
+
+
+def _stored_hunks(data: Any) -> list[_StoredHunk]:
+    hunks = []
+    for item in data["hunks"]:
+        if item["kind"] not in ("added", "removed", "modified"):
+            raise ValueError(f"unknown hunk kind {item['kind']!r}")
+        words = tuple((str(op), str(text)) for op, text in item.get("words") or ())
+        if not words:  # added / removed blocks carry their text, not word ops
+            op = "insert" if item["kind"] == "added" else "delete"
+            words = ((op, str(item.get("new_text") or item.get("old_text") or "")),)
+        hunks.append(
+            _StoredHunk(
+                kind=item["kind"],
+                heading_path=tuple(item.get("heading_path") or ()),
+                old_index=item.get("old_index"),
+                new_index=item.get("new_index"),
+                words=words,
+            )
+        )
+    return hunks
+
+
 def _load_hunks(diff_json: str | None) -> list[_ExcerptHunk]:
     """Parse a stored diff into shortened hunks; nothing if it is missing or unreadable."""
     if not diff_json:
         return []
     try:
-        data: Any = json.loads(diff_json)
-        changes = changes_from_dict(data)
+        stored = _stored_hunks(json.loads(diff_json))
     except (ValueError, TypeError, KeyError, AttributeError):
         return []
     out = []
-    for hunk in changes.hunks:
+    for hunk in stored:
         shortened = _shorten(hunk)
         if shortened.words:
             out.append(shortened)
     return out
 
 
-def _shorten(hunk: Hunk) -> _ExcerptHunk:
+def _shorten(hunk: _StoredHunk) -> _ExcerptHunk:
     """Strip the block markers, cut unchanged runs to some context and long changes short."""
-    words = [(w.op, _SPACE_RE.sub(" ", clean_text(w.text))) for w in hunk.words]
+    words = [(op, _SPACE_RE.sub(" ", clean_text(text))) for op, text in hunk.words]
     words = [(op, text) for op, text in words if text]
     is_title = hunk.kind == "modified" and (hunk.old_index == 0 or hunk.new_index == 0)
     note = ""
