@@ -492,6 +492,16 @@ class Store:
         with self.session() as session:
             return [(d, a) for d, a in session.execute(query.order_by(DraftRow.id))]
 
+    def outbox_counts(self) -> dict[str, int]:
+        """Emails sent, queued, and queued after at least one failed attempt."""
+        by_status = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        failing = select(func.count()).where(OutboxRow.status == "queued", OutboxRow.attempts > 0)
+        with self.session() as session:
+            counts = {"sent": 0, "queued": 0}
+            counts.update({str(row[0]): int(row[1]) for row in session.execute(by_status)})
+            counts["failing"] = int(session.scalar(failing) or 0)
+            return counts
+
     def counts_by_status(self) -> dict[str, int]:
         """Drafts per status (pending, approved, rejected)."""
         query = select(DraftRow.status, func.count()).group_by(DraftRow.status)

@@ -157,11 +157,14 @@ def test_an_smtp_outage_loses_nothing_and_sends_once(
     [waiting] = queued(monitor)
     assert waiting["attempts"] == 1 and "cannot reach" in waiting["last_error"]
 
+    for store in store_of(monitor):
+        assert store.outbox_counts() == {"sent": 0, "queued": 1, "failing": 1}
     smtp.start()
     later = datetime.now(UTC) + timedelta(minutes=5)
     for store in store_of(monitor):
         first = send_due(store, smtp.settings(), "monitor@example.org", now=later)
         again = send_due(store, smtp.settings(), "monitor@example.org", now=later)
+        assert store.outbox_counts() == {"sent": 1, "queued": 0, "failing": 0}
     assert (first.sent, again.sent) == (1, 0)
     assert len(smtp.sink.messages) == 1 and queued(monitor) == []
 

@@ -134,6 +134,7 @@ def test_run_checks_on_schedule_serves_health_and_stops_cleanly(
     assert 'policy_monitor_checks_total{outcome="new",source="asf"} 1.0' in metrics
     assert "policy_monitor_last_success_age_seconds" in metrics
     assert "policy_monitor_drafts_pending 0.0" in metrics
+    assert 'policy_monitor_emails{state="queued"} 0.0' in metrics
 
     assert runner.stop(signal.SIGTERM) == 0
     assert "stopped cleanly" in runner.text()

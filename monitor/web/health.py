@@ -74,6 +74,12 @@ class _StateCollector(Collector):
         )
         pending.add_metric([], self._store.counts_by_status().get("pending", 0))
         yield pending
+        emails = GaugeMetricFamily(
+            "policy_monitor_emails", "Emails in the outbox by state", labels=["state"]
+        )
+        for state, count in self._store.outbox_counts().items():
+            emails.add_metric([state], count)
+        yield emails
         tick = GaugeMetricFamily(
             "policy_monitor_scheduler_last_tick_age_seconds", "Seconds since the last tick"
         )
