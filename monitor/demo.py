@@ -420,6 +420,7 @@ def _run(
         engine.dispose()
     echo(
         f"\nEverything is kept in {workdir}. Look around with, for example:\n"
+        f"  policy-monitor --config {config} --database-url {url} drafts list\n"
         f"  policy-monitor --config {config} --database-url {url} status\n"
         f"  policy-monitor --config {config} --database-url {url} diff bill"
     )
