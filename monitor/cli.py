@@ -481,5 +481,5 @@ def tracker_show(
 
 
 # Commands kept in their own modules register on `cli` when imported: ops (run, status, demo),
-# review (assess, changes, drafts) and email (notify).
-from monitor import cli_notify, cli_review, cli_service  # noqa: E402, F401
+# review (assess, changes, drafts), email (notify) and the web app (users, tokens, serve).
+from monitor import cli_notify, cli_review, cli_service, cli_web  # noqa: E402, F401

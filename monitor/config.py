@@ -186,6 +186,15 @@ class NotificationSettings(_Strict):
     recipients: tuple[Recipient, ...] = ()
 
 
+class ReviewSettings(_Strict):
+    """The review web app (see docs/review-app.md); secrets come from environment variables."""
+
+    public_feed: bool = True  # the Atom feed of approved updates readable without logging in
+    feed_title: str = "Kinship care policy tracker: approved updates"
+    secure_cookies: bool = True  # session cookie only over HTTPS; false for plain-HTTP setups
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)  # how long a login lasts
+
+
 class SourcesFile(_Strict):
     """The whole of sources.yaml."""
 
@@ -193,6 +202,7 @@ class SourcesFile(_Strict):
     defaults: Defaults = Defaults()
     relevance: RelevanceSettings = RelevanceSettings()
     notifications: NotificationSettings = NotificationSettings()
+    review: ReviewSettings = ReviewSettings()
     hosts: dict[str, HostPolicy] = Field(default_factory=dict)
     sources: list[SourceConfig] = Field(default_factory=list)
 
@@ -248,6 +258,7 @@ class Config(BaseModel):
     sources: tuple[Source, ...]
     relevance: RelevanceSettings = RelevanceSettings()
     notifications: NotificationSettings = NotificationSettings()
+    review: ReviewSettings = ReviewSettings()
     format: Literal["v1"] = "v1"
 
     def host_policy(self, host: str) -> HostPolicy:
@@ -346,6 +357,7 @@ def _resolve(path: Path, parsed: SourcesFile) -> Config:
         sources=tuple(sources),
         relevance=parsed.relevance,
         notifications=parsed.notifications,
+        review=parsed.review,
     )
 
 

@@ -1,3 +1,3 @@
 """Alembic migrations. ``HEAD`` names the newest revision (a test checks it matches)."""
 
-HEAD = "0005"
+HEAD = "0006"

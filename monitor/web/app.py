@@ -1,0 +1,189 @@
+"""The review web app: a Flask application built by :func:`create_app`.
+
+Blueprints, one per area: ``auth`` (login/logout), ``review`` (queue, draft page, decisions),
+``approved`` (approved updates, exports, Atom feed), ``sources`` (sources, versions, diffs),
+``admin`` (users, tokens, audit log) and ``api`` (JSON API under /api/v1, token auth).
+/healthz and /metrics are served here too, so ``run`` needs one port.
+
+Everything a fetched page wrote is untrusted: templates autoescape, diffs come from
+:mod:`monitor.render` (which escapes every piece), and the Content-Security-Policy forbids
+scripts altogether (the app uses none).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from monitor.config import Config, load_config
+from storage.accounts import Accounts
+from storage.review import Reviews
+from storage.store import Store
+
+SECRET_ENV = "POLICY_MONITOR_SECRET_KEY"
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+PUBLIC_ENDPOINTS = {"auth.login", "static", "health.healthz"}
+
+
+@dataclass
+class WebContext:
+    """What every view needs: the database and the configuration."""
+
+    store: Store
+    config_path: Path
+    health: Any = None  # monitor.scheduler.Health when served by 'run'
+    metrics: Any = None  # monitor.web.health.Metrics when served by 'run'
+    _config: tuple[float, Config] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.accounts = Accounts(self.store.engine)
+        self.reviews = Reviews(self.store.engine)
+
+    def config(self) -> Config:
+        """sources.yaml, re-read when the file changes (so edits show without a restart)."""
+        mtime = self.config_path.stat().st_mtime
+        if self._config is None or self._config[0] != mtime:
+            self._config = (mtime, load_config(self.config_path))
+        return self._config[1]
+
+
+def web() -> WebContext:
+    """The context of the running app."""
+    context: WebContext = current_app.extensions["policy_monitor"]
+    return context
+
+
+csrf = CSRFProtect()
+
+
+def create_app(
+    store: Store,
+    config_path: Path,
+    *,
+    health: Any = None,
+    metrics: Any = None,
+    testing: bool = False,
+) -> Flask:
+    """Build the app over ``store``; settings come from sources.yaml's ``review:`` section."""
+    from monitor.web import admin, api, approved, auth, health_views, review, sources
+
+    context = WebContext(store, config_path, health, metrics)
+    settings = context.config().review
+    app = Flask(__name__)
+    app.extensions["policy_monitor"] = context
+    app.config.update(
+        SECRET_KEY=_secret_key(context.accounts),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies and not testing,
+        SESSION_COOKIE_NAME="policy_monitor_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        TESTING=testing,
+    )
+    csrf.init_app(app)
+    for blueprint in (auth.bp, review.bp, approved.bp, sources.bp, admin.bp, health_views.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    csrf.exempt(api.bp)  # token auth in a header: no cookie, so no cross-site forgery
+    app.before_request(_authenticate)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["fromjson"] = json.loads
+    app.context_processor(_template_globals)
+    return app
+
+
+def _secret_key(accounts: Accounts) -> str:
+    """From the environment, else generated once and kept in the database (shared by all)."""
+    return os.environ.get(SECRET_ENV) or accounts.setting("secret_key", secrets.token_hex(32))
+
+
+def _authenticate() -> Response | None:
+    """Load the user; send anyone not logged in to the login page (API: 401)."""
+    from monitor.web.api import authenticate_token
+    from monitor.web.auth import load_session_user
+
+    if request.blueprint == "api":
+        return authenticate_token()
+    load_session_user()
+    if request.endpoint in PUBLIC_ENDPOINTS or g.get("user") is not None:
+        return None
+    if request.endpoint == "approved.feed" and web().config().review.public_feed:
+        return None
+    if request.endpoint == "health.metrics" and _metrics_token_ok():
+        return None
+    from flask import redirect, url_for
+
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _metrics_token_ok() -> bool:
+    """Prometheus may scrape /metrics with an API token (any role)."""
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip()
+    return bool(token) and web().accounts.token_user(token) is not None
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.blueprint != "api" and request.endpoint not in ("static", "approved.feed"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _csrf_error(error: CSRFError) -> tuple[str, int]:
+    from monitor.web.review import resubmit_after_csrf
+
+    kept = resubmit_after_csrf()
+    if kept is not None:
+        return kept, 400
+    return render_template("error.html", code=400, message=_CSRF_MESSAGE), 400
+
+
+_CSRF_MESSAGE = (
+    "This form had expired or did not come from this site, so nothing was changed. "
+    "Go back, reload the page and try again."
+)
+
+
+def _http_error(error: HTTPException) -> Any:
+    if request.blueprint == "api":
+        return jsonify({"error": error.name, "detail": error.description}), error.code
+    messages = {
+        403: "Your account's role does not allow this. Ask an admin.",
+        404: "There is nothing here.",
+    }
+    message = messages.get(error.code or 500, error.description)
+    return render_template("error.html", code=error.code, message=message), error.code
+
+
+def _when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A UTC time for people (UTC is said in the page footer)."""
+    return value.strftime(fmt) if value else "—"
+
+
+def _template_globals() -> dict[str, Any]:
+    from monitor.web.auth import current_user
+    from monitor.web.sections import section_titles
+
+    return {"user": current_user(), "section_titles": section_titles()}
