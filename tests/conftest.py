@@ -22,6 +22,9 @@ PG_ADMIN_URL = os.environ.get(
 
 page_server = pytest.fixture(pageserver.page_server)
 
+# `site`: the review app over real drafts (tests/webapp.py), for the web, API and browser tests
+from tests.webapp import site  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def postgres_admin() -> Iterator[Engine]:

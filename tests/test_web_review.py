@@ -1,0 +1,287 @@
+"""The review app: logging in, the queue, the draft page, decisions, CSRF, conflicts, XSS."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from flask.testing import FlaskClient
+
+from storage.review import Decision
+from tests.webapp import PASSWORD, USERS, Site, csrf_token, login
+
+PUBLIC = {"/login", "/healthz", "/approved/feed.atom"}
+
+
+def form_of(client: FlaskClient, draft_id: int) -> dict[str, str]:
+    """The draft form's current values, as the browser would submit them."""
+    page = client.get(f"/drafts/{draft_id}").get_data(as_text=True)
+    found = re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)
+    values = {name: html.unescape(value) for name, value in found}
+    paragraph = re.search(
+        r'<textarea id="paragraph" name="paragraph"[^>]*>(.*?)</textarea>', page, re.S
+    )
+    assert paragraph is not None
+    values["paragraph"] = html.unescape(paragraph.group(1))
+    section = re.search(r'<option value="([\w-]+)" selected>', page)
+    values["primary_section"] = section.group(1) if section else ""
+    return values
+
+
+# --- logging in -------------------------------------------------------------------------
+
+
+def test_nothing_but_login_healthz_and_the_feed_is_open(site: Site) -> None:
+    client = site.client()
+    for rule in site.app.url_map.iter_rules():
+        if "GET" not in (rule.methods or ()) or rule.endpoint == "static":
+            continue
+        path = re.sub(
+            r"<(?:int:)?(\w+)>", lambda m: "1" if "int:" in m.group(0) else "money", rule.rule
+        )
+        response = client.get(path)
+        if path in PUBLIC:
+            assert response.status_code in (200, 503), path
+        elif path.startswith("/api/"):
+            assert response.status_code == 401, path
+        else:
+            assert response.status_code == 302, path
+            assert response.headers["Location"].startswith("/login"), path
+
+
+def test_login_with_the_right_password_and_not_the_wrong_one(site: Site) -> None:
+    client = site.client()
+    token = csrf_token(client, "/login")
+    bad = client.post(
+        "/login",
+        data={"email": USERS["reviewer"], "password": "wrong password!", "csrf_token": token},
+    )
+    assert bad.status_code == 401
+    assert "do not match an active account" in bad.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    login(client, USERS["reviewer"].upper())  # email is not case-sensitive
+    assert client.get("/").status_code == 200
+
+
+def test_login_refuses_a_post_without_csrf_token(site: Site) -> None:
+    response = site.client().post("/login", data={"email": USERS["admin"], "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_login_follows_only_same_site_next(site: Site) -> None:
+    client = site.client()
+    for target, expected in (
+        ("/sources/", "/sources/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example", "/"),
+    ):
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+        token = csrf_token(client, "/login")
+        response = client.post(
+            "/login",
+            data={
+                "email": USERS["viewer"],
+                "password": PASSWORD,
+                "csrf_token": token,
+                "next": target,
+            },
+        )
+        assert response.headers["Location"] == expected
+
+
+def test_session_cookie_is_httponly_and_samesite(site: Site) -> None:
+    client = site.client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": USERS["viewer"], "password": PASSWORD, "csrf_token": token}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout_needs_post_with_csrf_and_ends_the_session(site: Site) -> None:
+    client = site.client("viewer")
+    assert client.post("/logout").status_code == 400  # no token: refused, still logged in
+    assert client.get("/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert client.get("/").status_code == 302
+
+
+def test_a_deactivated_user_is_logged_out(site: Site) -> None:
+    from storage.accounts import Accounts
+
+    client = site.client("reviewer")
+    assert client.get("/").status_code == 200
+    Accounts(site.store.engine).update_user(USERS["reviewer"], actor="test", active=False)
+    assert client.get("/").status_code == 302
+
+
+# --- queue ------------------------------------------------------------------------------
+
+
+def test_queue_lists_pending_drafts_by_score_with_section_counts(site: Site) -> None:
+    page = site.client("viewer").get("/").get_data(as_text=True)
+    links = [int(n) for n in re.findall(r'href="/drafts/(\d+)"', page)]
+    scores = {d.id: d.score for d in site.store.drafts()}
+    assert sorted(links) == site.draft_ids()
+    assert [scores[i] for i in links] == sorted(scores.values(), reverse=True)
+    assert "Kinship care leave: 1" in page
+
+
+def test_queue_filters(site: Site) -> None:
+    client = site.client("viewer")
+    leave = site.draft_for("leave")
+
+    def listed(query: str) -> set[int]:
+        return {
+            int(n)
+            for n in re.findall(
+                r'href="/drafts/(\d+)"', client.get("/?" + query).get_data(as_text=True)
+            )
+        }
+
+    assert listed("section=kinship-care-leave") == {leave}
+    assert listed("source=leave") == {leave}
+    assert listed("kind=bill-stage") == set()
+    assert listed("since=2000-01-01") == set(site.draft_ids())
+    assert listed("until=2000-01-01") == set()
+    assert client.get("/?since=yesterday").status_code == 400
+
+
+# --- draft page ---------------------------------------------------------------------------
+
+
+def test_draft_page_shows_draft_beside_evidence(site: Site) -> None:
+    draft = site.draft_for("money")
+    page = site.client("viewer").get(f"/drafts/{draft}").get_data(as_text=True)
+    assert "Why this draft exists" in page and "Reasons" in page
+    assert "<ins>" in page and "diff-side-by-side" in page  # inline and side by side
+    assert "Allowances" in page  # the heading path of the change
+    assert "£200 a week" in page
+    assert site.monitor.server.url("/guidance/kinship-money") in page
+    assert "readonly" in page and 'value="approve"' not in page  # viewers cannot decide
+
+
+def test_page_text_with_script_and_onerror_renders_inert(site: Site) -> None:
+    page = site.client("viewer").get(f"/drafts/{site.draft_for('xss')}").get_data(as_text=True)
+    assert "&lt;script&gt;alert" in page
+    assert "<script" not in page.lower()
+    assert not re.search(r"<[^>]*\sonerror\s*=", page, re.I)
+
+
+def test_security_headers(site: Site) -> None:
+    response = site.client("viewer").get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_unknown_draft_is_404(site: Site) -> None:
+    assert site.client("viewer").get("/drafts/999999").status_code == 404
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+
+def test_reviewer_edits_then_approves_and_the_trail_says_who(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("money")
+    values = form_of(client, draft)
+    values.update(
+        history_line="28 Nov: Amended 'Financial allowances' after the trial news.", action="edit"
+    )
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 302
+    values = form_of(client, draft)
+    assert values["history_line"] == "28 Nov: Amended 'Financial allowances' after the trial news."
+    values["action"] = "approve"
+    response = client.post(f"/drafts/{draft}", data=values, follow_redirects=True)
+    assert f"Approved draft #{draft}" in response.get_data(as_text=True)
+    row, _ = site.store.draft(draft) or (None, None)
+    assert row is not None and row.status == "approved" and row.version == 3
+    trail = client.get(f"/drafts/{draft}").get_data(as_text=True)
+    assert trail.count(USERS["reviewer"]) >= 3  # header + two trail entries
+    assert "history line changed" in trail
+
+
+def test_reject_needs_a_reason_and_keeps_it(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("xss")
+    values = form_of(client, draft) | {"action": "reject"}
+    response = client.post(f"/drafts/{draft}", data=values)
+    assert response.status_code == 422
+    assert "Say why you reject" in response.get_data(as_text=True)
+    values |= {"reason": "other"}
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 422  # other needs a note
+    values |= {"reason": "not-relevant", "note": "a test page"}
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 302
+    decisions = [d for d, _, _ in site.store.decisions()]
+    assert (decisions[-1].action, decisions[-1].reason, decisions[-1].note) == (
+        "reject",
+        "not-relevant",
+        "a test page",
+    )
+
+
+def test_moving_a_draft_to_another_section_counts_as_wrong_section(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("xss")
+    values = form_of(client, draft) | {"primary_section": "data", "action": "approve"}
+    client.post(f"/drafts/{draft}", data=values)
+    decision = [d for d, _, _ in site.store.decisions()][-1]
+    assert (decision.reason, decision.corrected_section) == ("wrong-section", "data")
+
+
+def test_viewer_cannot_decide(site: Site) -> None:
+    client = site.client("viewer")
+    draft = site.draft_for("money")
+    values = form_of(client, draft) | {"action": "approve"}
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 403
+    assert site.draft_ids("approved") == []
+
+
+def test_decision_without_csrf_token_changes_nothing_but_shows_the_text_back(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("money")
+    values = form_of(client, draft) | {"action": "approve", "history_line": "My careful wording."}
+    del values["csrf_token"]
+    response = client.post(f"/drafts/{draft}", data=values)
+    assert response.status_code == 400
+    assert "My careful wording." in response.get_data(as_text=True)
+    assert site.draft_ids("approved") == []
+
+
+def test_two_reviewers_editing_one_draft_do_not_overwrite_each_other(site: Site) -> None:
+    draft = site.draft_for("leave")
+    alice, bob = site.client("reviewer"), site.client("admin")
+    alice_form, bob_form = form_of(alice, draft), form_of(bob, draft)
+    alice_form |= {"paragraph": "Alice's paragraph.", "action": "edit"}
+    assert alice.post(f"/drafts/{draft}", data=alice_form).status_code == 302
+    bob_form |= {"paragraph": "Bob's paragraph.", "action": "approve"}
+    response = bob.post(f"/drafts/{draft}", data=bob_form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Someone else changed this draft" in page
+    assert "Alice&#39;s paragraph." in page and "Bob&#39;s paragraph." in page  # theirs and mine
+    row, _ = site.store.draft(draft) or (None, None)
+    assert row is not None and (row.paragraph, row.status) == ("Alice's paragraph.", "pending")
+    bob_form = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)) | {
+        "paragraph": "Bob's paragraph.",
+        "action": "approve",
+    }
+    assert bob.post(f"/drafts/{draft}", data=bob_form).status_code == 302  # deliberate resubmit
+    row, _ = site.store.draft(draft) or (None, None)
+    assert row is not None and (row.paragraph, row.status) == ("Bob's paragraph.", "approved")
+
+
+def test_storage_refuses_a_stale_version_directly(site: Site) -> None:
+    from storage.review import DraftConflict, Reviews
+
+    reviews = Reviews(site.store.engine)
+    draft = site.draft_for("money")
+    reviews.decide(
+        draft, Decision(action="edit", reviewer="a", expected_version=1, fields={"paragraph": "A"})
+    )
+    with pytest.raises(DraftConflict, match="changed by a"):
+        reviews.decide(draft, Decision(action="approve", reviewer="b", expected_version=1))
