@@ -16,14 +16,15 @@ PUBLIC = {"/login", "/healthz", "/approved/feed.atom"}
 
 def form_of(client: FlaskClient, draft_id: int) -> dict[str, str]:
     """The draft form's current values, as the browser would submit them."""
-    page = client.get(f"/drafts/{draft_id}").get_data(as_text=True)
+    return form_values(client.get(f"/drafts/{draft_id}").get_data(as_text=True))
+
+
+def form_values(page: str) -> dict[str, str]:
+    """The values of the draft form on a page."""
     found = re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)
     values = {name: html.unescape(value) for name, value in found}
-    paragraph = re.search(
-        r'<textarea id="paragraph" name="paragraph"[^>]*>(.*?)</textarea>', page, re.S
-    )
-    assert paragraph is not None
-    values["paragraph"] = html.unescape(paragraph.group(1))
+    for name, text in re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S):
+        values[name] = html.unescape(text)
     section = re.search(r'<option value="([\w-]+)" selected>', page)
     values["primary_section"] = section.group(1) if section else ""
     return values
@@ -266,7 +267,7 @@ def test_two_reviewers_editing_one_draft_do_not_overwrite_each_other(site: Site)
     assert "Alice&#39;s paragraph." in page and "Bob&#39;s paragraph." in page  # theirs and mine
     row, _ = site.store.draft(draft) or (None, None)
     assert row is not None and (row.paragraph, row.status) == ("Alice's paragraph.", "pending")
-    bob_form = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)) | {
+    bob_form = form_values(page) | {
         "paragraph": "Bob's paragraph.",
         "action": "approve",
     }
