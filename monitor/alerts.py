@@ -5,6 +5,9 @@
 * an **ops alert** when a source fails ``failure_threshold`` times in a row (once), and
   once more when it recovers.
 
+An alert's link to its draft carries :data:`storage.store.DRAFT_ID_TOKEN` where the draft id
+goes; the store replaces it with the id when it writes the draft and the message together.
+
 Each message gets an idempotency key and a Message-ID derived from it, so deciding twice (a
 retried batch) queues it once, and a resend after a crash carries the same Message-ID.
 Digests are built separately, on their schedule (:func:`digest_messages`).
@@ -19,7 +22,7 @@ from typing import Any
 
 from monitor.config import Config, Recipient, Source
 from notifications.render import AlertItem, Rendered, render_alert, render_digest, render_ops
-from storage.store import CheckRecord, SourceState, Store
+from storage.store import DRAFT_ID_TOKEN, CheckRecord, SourceState, Store
 
 
 def message_id(key: str) -> str:
@@ -78,18 +81,22 @@ def _item(
         paragraph=str(draft.get("paragraph", "")),
         diff_json=record.change.diff_json if record.change else None,
         score=float(assessment.get("score", 0)),
-        review_url=_review_link(config.notifications.review_url, None),
+        # the draft is inserted with this check; storage puts its id in place of the token
+        review_url=_review_link(config.notifications.review_url, DRAFT_ID_TOKEN),
         detected_at=record.started_at,
     )
 
 
-def _review_link(template: str | None, draft_id: int | None) -> str | None:
-    """The draft's page in the review app; the queue when the draft id is not known yet."""
+def _review_link(template: str | None, draft_id: int | str) -> str | None:
+    """The draft's page in the review app: ``{id}`` in the template becomes ``draft_id``.
+
+    ``draft_id`` is the draft's id, or :data:`DRAFT_ID_TOKEN` while the draft is not written
+    yet (an alert is decided before its draft row exists). A template without ``{id}`` is
+    used as it is (a link to the review app's queue).
+    """
     if not template:
         return None
-    if "{id}" not in template:
-        return template
-    return template.format(id=draft_id) if draft_id is not None else template.split("{id}")[0]
+    return template.replace("{id}", str(draft_id))
 
 
 def _event(draft: dict[str, Any], assessment: dict[str, Any]) -> str:

@@ -9,7 +9,12 @@ Settings come from environment variables only (secrets never live in sources.yam
 ``POLICY_MONITOR_SMTP_USER``       login name (optional)
 ``POLICY_MONITOR_SMTP_PASSWORD``   password (optional)
 ``POLICY_MONITOR_SMTP_TIMEOUT``    seconds (default 30)
+``POLICY_MONITOR_SMTP_CA_FILE``    PEM bundle of the CAs to trust for ``starttls`` and ``tls``
+                                   instead of the system's (default: the system's CAs)
 =================================  ===========================================================
+
+The server's certificate is always verified (chain and host name); a private CA is trusted
+through ``POLICY_MONITOR_SMTP_CA_FILE``, never by turning verification off.
 
 Delivery is at least once with a stable Message-ID: if the process dies after the server
 accepted a message but before it was marked sent, it is sent again with the same Message-ID,
@@ -43,6 +48,7 @@ class SmtpSettings:
     user: str | None = None
     password: str | None = None
     timeout: float = 30.0
+    ca_file: str | None = None  # PEM CA bundle for TLS; None: the system's CAs
 
     @classmethod
     def from_env(cls, env: Any = None) -> SmtpSettings:
@@ -58,7 +64,13 @@ class SmtpSettings:
             user=env.get("POLICY_MONITOR_SMTP_USER") or None,
             password=env.get("POLICY_MONITOR_SMTP_PASSWORD") or None,
             timeout=float(env.get("POLICY_MONITOR_SMTP_TIMEOUT", "30")),
+            ca_file=env.get("POLICY_MONITOR_SMTP_CA_FILE") or None,
         )
+
+    @property
+    def address(self) -> str:
+        """``host:port``, for messages."""
+        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -86,19 +98,76 @@ def build_message(row: Any, from_address: str) -> EmailMessage:
     return message
 
 
+class CaFileError(Exception):
+    """POLICY_MONITOR_SMTP_CA_FILE cannot be read as a PEM bundle."""
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """A verifying client context: the system's CAs, or those of ``settings.ca_file``."""
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ValueError) as exc:  # missing file, not PEM (ssl.SSLError is an OSError)
+        raise CaFileError(
+            f"cannot use POLICY_MONITOR_SMTP_CA_FILE={settings.ca_file}: {exc}"
+        ) from exc
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    context = tls_context(settings) if settings.security != "none" else None
     if settings.security == "tls":
-        context = ssl.create_default_context()
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout, context=context
         )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    try:
         if settings.security == "starttls":
-            client.starttls(context=ssl.create_default_context())
-    if settings.user:
-        client.login(settings.user, settings.password or "")
+            client.starttls(context=context)
+        if settings.user:
+            client.login(settings.user, settings.password or "")
+    except BaseException:
+        _hang_up(client)
+        raise
     return client
+
+
+def _hang_up(client: smtplib.SMTP) -> None:
+    """Say QUIT when the session still allows it, and close the socket in any case."""
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
+
+
+def connect_error(settings: SmtpSettings, exc: Exception) -> str:
+    """What went wrong opening a session, in words an operator can act on."""
+    where = settings.address
+    if isinstance(exc, CaFileError):
+        return str(exc)
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        reply = exc.smtp_error
+        if isinstance(reply, bytes):
+            reply = reply.decode("utf-8", "replace")
+        return (
+            f"the SMTP server {where} refused the login as {settings.user!r}: "
+            f"{exc.smtp_code} {reply} (check POLICY_MONITOR_SMTP_USER and "
+            "POLICY_MONITOR_SMTP_PASSWORD)"
+        )
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (
+            f"the TLS certificate of the SMTP server {where} is not trusted: "
+            f"{exc.verify_message or exc} (a private CA can be trusted with "
+            "POLICY_MONITOR_SMTP_CA_FILE)"
+        )
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        hint = (
+            " (servers usually offer login only after STARTTLS: "
+            "POLICY_MONITOR_SMTP_SECURITY=starttls)"
+            if settings.security == "none" and settings.user
+            else ""
+        )
+        return f"the SMTP server {where} does not support what the settings ask for: {exc}{hint}"
+    return f"cannot reach the SMTP server {where}: {exc}"
 
 
 def send_due(
@@ -111,8 +180,8 @@ def send_due(
         return SendReport(0, 0)
     try:
         client = _connect(settings)
-    except (OSError, smtplib.SMTPException) as exc:
-        error = f"cannot reach the SMTP server {settings.host}:{settings.port}: {exc}"
+    except (OSError, smtplib.SMTPException, CaFileError) as exc:
+        error = connect_error(settings, exc)
         for row in due:
             store.outbox_failed(row.id, error, _retry_at(now, row.attempts))
         return SendReport(0, len(due), error)

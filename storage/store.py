@@ -30,6 +30,12 @@ from storage.models import (
     TrackerSectionRow,
 )
 
+#: Stands for the id of the draft a check writes, in messages decided before that id exists
+#: (an alert's link to the draft in the review app). :func:`enqueue` replaces it, in the same
+#: transaction, with the id the draft insert returned. Letters, digits and ``_`` only, so it
+#: survives URL checks and HTML escaping unchanged.
+DRAFT_ID_TOKEN = "__policy_monitor_draft_id_5f1d0c__"
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware (UTC)."""
@@ -254,12 +260,13 @@ class Store:
         snapshot_id = self._add_snapshot(session, record, body_id)
         previous_snapshot = source.last_snapshot_id
         change_id = self._add_change(session, source, record, snapshot_id)
+        draft_id = None
         if snapshot_id is not None and record.assessment is not None:
-            _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
+            draft_id = _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
         if snapshot_id is not None and record.tracker_sections is not None:
             _save_tracker_sections(session, record, snapshot_id)
         if record.messages:
-            enqueue(session, record.messages, now=record.started_at)
+            enqueue(session, record.messages, now=record.started_at, draft_id=draft_id)
         values = _source_values(source, record, body_id, snapshot_id)
         # later records of the same source in this batch must see this one's effect
         source.last_body_id = values.get("last_body_id", source.last_body_id)
@@ -545,8 +552,10 @@ def _add_assessment(
     snapshot_id: int,
     from_snapshot: int | None,
     change_id: int | None,
-) -> None:
-    """Store the assessment of a new version and, when relevant, its pending draft."""
+) -> int | None:
+    """Store the assessment of a new version and, when relevant, its pending draft.
+
+    Return the draft's id (None when there is no draft)."""
     data = record.assessment or {}
     sections = data.get("sections") or []
     assessment_id = session.execute(
@@ -566,22 +575,52 @@ def _add_assessment(
             }
         ],
     ).scalar_one()
-    if record.draft is not None:
-        _add_draft(session, record, assessment_id, data)
+    if record.draft is None:
+        return None
+    return _add_draft(session, record, assessment_id, data)
 
 
-def enqueue(session: Session, messages: Sequence[dict[str, Any]], *, now: datetime) -> int:
-    """Queue messages whose key is new (in the caller's transaction); return how many."""
+def enqueue(
+    session: Session,
+    messages: Sequence[dict[str, Any]],
+    *,
+    now: datetime,
+    draft_id: int | None = None,
+) -> int:
+    """Queue messages whose key is new (in the caller's transaction); return how many.
+
+    :data:`DRAFT_ID_TOKEN` in a message's subject, text or HTML becomes ``draft_id``, the
+    draft written in the same transaction (or nothing when there is none, which leaves a
+    ``.../drafts/{id}`` link pointing at the review queue).
+    """
     keys = [m["key"] for m in messages]
     known = set(session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(keys))))
     rows = [
-        {**m, "status": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        {
+            **with_draft_id(m, draft_id),
+            "status": "queued",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for m in {m["key"]: m for m in messages}.values()
         if m["key"] not in known
     ]
     if rows:
         session.execute(insert(OutboxRow), rows)
     return len(rows)
+
+
+_FILLED = frozenset({"subject", "text", "html"})  # the message fields DRAFT_ID_TOKEN may be in
+
+
+def with_draft_id(message: dict[str, Any], draft_id: int | None) -> dict[str, Any]:
+    """``message`` with :data:`DRAFT_ID_TOKEN` replaced by ``draft_id`` in its parts."""
+    value = "" if draft_id is None else str(draft_id)
+    return {
+        k: v.replace(DRAFT_ID_TOKEN, value) if k in _FILLED and isinstance(v, str) else v
+        for k, v in message.items()
+    }
 
 
 def _save_tracker_sections(session: Session, record: CheckRecord, snapshot_id: int) -> None:
@@ -605,12 +644,12 @@ def _save_tracker_sections(session: Session, record: CheckRecord, snapshot_id: i
 
 def _add_draft(
     session: Session, record: CheckRecord, assessment_id: int, assessment: dict[str, Any]
-) -> None:
+) -> int:
     draft = record.draft or {}
     sections = assessment.get("sections") or []
     extra = {k: v for k, v in draft.items() if k not in ("history_line", "paragraph")}
-    session.execute(
-        insert(DraftRow),
+    return session.execute(
+        insert(DraftRow).returning(DraftRow.id),
         [
             {
                 "assessment_id": assessment_id,
@@ -626,7 +665,7 @@ def _add_draft(
                 "updated_at": record.started_at,
             }
         ],
-    )
+    ).scalar_one()
 
 
 def _blob_ids(records: Sequence[CheckRecord], sources: dict[str, _Cursor]) -> list[str]:

@@ -16,7 +16,8 @@ from aiosmtpd.controller import Controller
 
 from notifications.smtp import SmtpSettings, send_due
 from storage import db
-from storage.store import Store
+from storage.blobs import blob_id
+from storage.store import DRAFT_ID_TOKEN, CheckRecord, SourceSpec, Store
 from tests.climonitor import Monitor
 from tests.pageserver import PageServer, Route
 from tests.test_classify import AFTER, BEFORE, PAGE
@@ -111,6 +112,12 @@ def store_of(monitor: Monitor) -> Iterator[Store]:
         engine.dispose()
 
 
+def draft_ids(monitor: Monitor) -> list[int]:
+    for store in store_of(monitor):
+        return sorted(d.id for d in store.drafts())
+    raise AssertionError("unreachable")
+
+
 def queued(monitor: Monitor) -> list[dict]:
     return json.loads(monitor.run("notify", "pending", "--json").output)
 
@@ -140,6 +147,11 @@ def test_a_relevant_change_sends_one_alert_to_its_section(
     assert "£200" in text and "£200" in html
     assert page_server.url("/guidance/kinship-money") in html
     assert "<img" not in html.lower()
+    [draft_id] = draft_ids(monitor)
+    link = f"https://monitor.example.org/drafts/{draft_id}"
+    assert f"Review this draft: {link}" in text.splitlines()
+    assert f'href="{link}"' in html
+    assert DRAFT_ID_TOKEN not in mail.as_string()
 
     assert monitor.run("notify", "send").output.strip() == "nothing due"
     assert len(smtp.sink.messages) == 1 and queued(monitor) == []
@@ -203,7 +215,12 @@ def test_digest_is_queued_once_a_day_and_not_when_empty(
     monitor.run("notify", "send")
     digests = [m for m in smtp.sink.messages if "digest" in m["Subject"].lower()]
     assert len(digests) == 1 and digests[0]["To"] == "money@example.org"
-    assert "£200" in digests[0].get_body(("plain",)).get_content()
+    text = digests[0].get_body(("plain",)).get_content()
+    html = digests[0].get_body(("html",)).get_content()
+    assert "£200" in text
+    [draft_id] = draft_ids(monitor)
+    link = f"https://monitor.example.org/drafts/{draft_id}"
+    assert f"  Review this draft: {link}" in text.splitlines() and f'href="{link}"' in html
 
 
 def test_notify_test_and_preview(monitor: Monitor, smtp: Smtp, tmp_path: Path) -> None:
@@ -216,3 +233,49 @@ def test_notify_test_and_preview(monitor: Monitor, smtp: Smtp, tmp_path: Path) -
         [row] = store.outbox()
     shown = monitor.run("notify", "preview", str(row.id), "--part", "eml", "--out", str(out))
     assert shown.exit_code == 0 and "Message-ID:" in out.read_text()
+
+
+def test_each_alert_in_a_batch_links_to_its_own_draft(store: Store) -> None:
+    """Drafts written in one batch get distinct ids; each alert carries its own."""
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    ids = ("alpha", "beta", "gamma")
+    store.sync_sources(SourceSpec(i, i, "html", f"http://127.0.0.1/{i}") for i in ids)
+    link = f"https://monitor.example.org/drafts/{DRAFT_ID_TOKEN}"
+
+    def checked(source_id: str, relevant: bool = True) -> CheckRecord:
+        body = f"<p>{source_id}</p>".encode()
+        message = {
+            "key": f"alert:{source_id}",
+            "kind": "alert",
+            "recipient": "money@example.org",
+            "subject": f"[Financial allowances] {source_id}",
+            "text": f"Review this draft: {link}\n",
+            "html": f'<a href="{link}">Review this draft</a>',
+            "message_id": f"<{source_id}@policy-monitor>",
+        }
+        return CheckRecord(
+            source_id=source_id,
+            started_at=now,
+            duration_ms=1,
+            status="new",
+            url=f"http://127.0.0.1/{source_id}",
+            body=body,
+            content_hash=blob_id(body),
+            assessment={"relevant": relevant, "score": 0.9, "sections": ["financial-allowances"]},
+            draft={"history_line": source_id} if relevant else None,
+            messages=(message,),
+        )
+
+    store.write([checked("alpha"), checked("beta", relevant=False), checked("gamma")])
+    drafts = {d.source_id: d.id for d in store.drafts()}
+    assert set(drafts) == {"alpha", "gamma"} and drafts["alpha"] != drafts["gamma"]
+    rows = {row.key: row for row in store.outbox()}
+    for source_id, draft_id in drafts.items():
+        row = rows[f"alert:{source_id}"]
+        assert row.text == f"Review this draft: https://monitor.example.org/drafts/{draft_id}\n"
+        assert (
+            row.html
+            == f'<a href="https://monitor.example.org/drafts/{draft_id}">Review this draft</a>'
+        )
+    # no draft written with the message: the link falls back to the review queue
+    assert rows["alert:beta"].text == "Review this draft: https://monitor.example.org/drafts/\n"
