@@ -127,9 +127,11 @@ def _ops(
 
 def digest_messages(config: Config, store: Store, now: datetime | None = None) -> int:
     """Queue today's digest for everyone who takes one; return how many were queued."""
+    from monitor.recipients import effective_recipients
+
     now = now or datetime.now(UTC)
     queued = 0
-    for person in (r for r in config.notifications.recipients if r.digest):
+    for person in (r for r in effective_recipients(config, store.engine) if r.digest):
         message = _digest(config, store, person, now)
         if message is not None:
             queued += store.enqueue([message])

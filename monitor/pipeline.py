@@ -24,6 +24,7 @@ from monitor.document import Block, BlockKind, Document
 from monitor.errors import BadContentType, CheckFailed, ContentMissing, FetchError
 from monitor.fetch import Fetcher, FetchRequest, FetchResult, NotModified, Validators
 from monitor.normalise import is_content_missing
+from monitor.recipients import with_stored_recipients
 from monitor.render import changes_to_dict
 from monitor.sources import get_kind
 from monitor.sources.base import Discovery
@@ -315,6 +316,7 @@ def run_cycle(
     Documents that these checks discover (attachments, followed items) are stored as derived
     sources and checked once straight away, so their history starts the day they appear.
     """
+    config = with_stored_recipients(config, store.engine)  # admins edit them in the app
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(config)
     if relevance is None and config.relevance.enabled:

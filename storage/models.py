@@ -336,3 +336,19 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(400))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class RecipientRow(Base):
+    """An email recipient managed in the review app (overrides sources.yaml for that address)."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    sections_json: Mapped[str] = mapped_column(Text)  # JSON list of section ids; [] = all
+    immediate: Mapped[bool] = mapped_column(Boolean)
+    digest: Mapped[bool] = mapped_column(Boolean)
+    ops: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)  # false: no email at all (even if in yaml)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(320))

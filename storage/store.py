@@ -412,24 +412,14 @@ class Store:
         note: str | None = None,
         corrected_section: str | None = None,
     ) -> None:
-        """Record a reviewer's decision and set the draft's status."""
-        status = {"approve": "approved", "edit": "pending", "reject": "rejected"}[action]
-        with self.session() as session, session.begin():
-            row = session.get(DraftRow, draft_id)
-            if row is None:
-                raise StorageError(f"no draft {draft_id}")
-            row.status, row.updated_at, row.version = status, utcnow(), row.version + 1
-            session.add(
-                DecisionRow(
-                    draft_id=draft_id,
-                    action=action,
-                    reason=reason,
-                    note=note,
-                    corrected_section=corrected_section,
-                    reviewer=reviewer,
-                    created_at=utcnow(),
-                )
-            )
+        """Record a reviewer's decision and set the draft's status (no conflict check)."""
+        from storage.review import Decision, Reviews
+
+        fields = {"primary_section": corrected_section} if corrected_section else None
+        Reviews(self.engine).decide(
+            draft_id,
+            Decision(action=action, reviewer=reviewer, fields=fields, reason=reason, note=note),
+        )
 
     def decisions(self) -> list[tuple[DecisionRow, str, str]]:
         """Every decision with its draft's source id and assessment data (JSON)."""

@@ -2,7 +2,8 @@
 
 Blueprints, one per area: ``auth`` (login/logout), ``review`` (queue, draft page, decisions),
 ``approved`` (approved updates, exports, Atom feed), ``sources`` (sources, versions, diffs),
-``admin`` (users, tokens, audit log) and ``api`` (JSON API under /api/v1, token auth).
+``admin`` (users, tokens, audit log), ``recipients`` (who gets email) and ``api`` (JSON API
+under /api/v1, token auth).
 /healthz and /metrics are served here too, so ``run`` needs one port.
 
 Everything a fetched page wrote is untrusted: templates autoescape, diffs come from
@@ -78,7 +79,16 @@ def create_app(
     testing: bool = False,
 ) -> Flask:
     """Build the app over ``store``; settings come from sources.yaml's ``review:`` section."""
-    from monitor.web import admin, api, approved, auth, health_views, review, sources
+    from monitor.web import (
+        admin,
+        api,
+        approved,
+        auth,
+        health_views,
+        recipients,
+        review,
+        sources,
+    )
 
     context = WebContext(store, config_path, health, metrics)
     settings = context.config().review
@@ -96,7 +106,8 @@ def create_app(
         TESTING=testing,
     )
     csrf.init_app(app)
-    for blueprint in (auth.bp, review.bp, approved.bp, sources.bp, admin.bp, health_views.bp):
+    blueprints = (auth, review, approved, sources, admin, recipients, health_views)
+    for blueprint in (module.bp for module in blueprints):
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # token auth in a header: no cookie, so no cross-site forgery

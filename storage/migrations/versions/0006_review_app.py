@@ -1,4 +1,4 @@
-"""review app: users, API tokens, shared settings, audit log; decisions keep edits
+"""review app: users, API tokens, settings, audit log, recipients; decisions keep edits
 
 Revision ID: 0006
 Revises: 0005
@@ -64,6 +64,20 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
+    op.create_table(
+        "recipients",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("sections_json", sa.Text(), nullable=False),
+        sa.Column("immediate", sa.Boolean(), nullable=False),
+        sa.Column("digest", sa.Boolean(), nullable=False),
+        sa.Column("ops", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=320), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_recipients")),
+        sa.UniqueConstraint("email", name=op.f("uq_recipients_email")),
+    )
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("draft_version", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("data_json", sa.Text(), nullable=True))
@@ -73,6 +87,7 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("data_json")
         batch.drop_column("draft_version")
+    op.drop_table("recipients")
     op.drop_table("audit_log")
     op.drop_table("app_settings")
     op.drop_table("api_tokens")
