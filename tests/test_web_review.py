@@ -156,7 +156,12 @@ def test_queue_filters(site: Site) -> None:
 def test_draft_page_shows_draft_beside_evidence(site: Site) -> None:
     draft = site.draft_for("money")
     page = site.client("viewer").get(f"/drafts/{draft}").get_data(as_text=True)
-    assert "Why this draft exists" in page and "Reasons" in page
+    assert "Why this draft exists" in page and "How it was scored" in page
+    assert (
+        "The text of a page this tracker follows changed on “Kinship care financial support”"
+        in page
+    )
+    assert "which the tracker follows under Financial allowances" in page
     assert "<ins>" in page and "diff-side-by-side" in page  # inline and side by side
     assert "Allowances" in page  # the heading path of the change
     assert "£200 a week" in page

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from monitor.relevance import KINDS
 from monitor.web.auth import current_user, requires
+from monitor.web.sections import section_titles
 from storage.review import REASONS, Decision, DraftConflict, QueueFilter
 
 bp = Blueprint("review", __name__)
@@ -62,7 +63,7 @@ def queue() -> str:
         where=where,
         args=request.args,
         counts=context.reviews.section_counts(),
-        sources=sorted((r.id, r.name) for r in context.store.source_rows()),
+        sources=sorted(((r.id, r.name) for r in context.store.source_rows()), key=lambda x: x[1]),
         kinds=[k for k in KINDS if k != "none"],
     )
 
@@ -79,6 +80,31 @@ class Row:
 
 def _row(draft: Any, assessment: Any) -> Row:
     return Row(draft, assessment, json.loads(draft.data_json), json.loads(assessment.data_json))
+
+
+KIND_TEXT = {
+    "new-publication": "A new publication appeared",
+    "content-amended": "The text of a page this tracker follows changed",
+    "bill-stage": "A bill moved to a new stage",
+    "bill-amendment": "Amendments to a bill were tabled or decided",
+    "consultation": "A consultation opened, closed or got a response",
+    "data-release": "New statistics were published",
+}
+
+
+def why(row: Row, source_name: str, titles: dict[str, str]) -> str:
+    """One plain sentence: what happened, where, and what ties it to the tracker."""
+    happened = KIND_TEXT.get(row.assessment.kind, "Something changed")
+    terms = [f"“{term}”" for term in row.assessed.get("terms", [])[:4]]
+    sections = [titles.get(s, s) for s in row.assessed.get("sections", [])[:2]]
+    sentence = f"{happened} on “{source_name}”."
+    if terms:
+        listed = terms[0] if len(terms) == 1 else ", ".join(terms[:-1]) + " and " + terms[-1]
+        sentence += f" The change mentions {listed}"
+        sentence += (
+            f", which the tracker follows under {' and '.join(sections)}." if sections else "."
+        )
+    return sentence
 
 
 @bp.route("/drafts/<int:draft_id>")
@@ -98,12 +124,15 @@ def _draft_page(
     if found is None:
         abort(404)
     row = _row(*found)
+    evidence = _evidence(row)
+    name = evidence["source"].name if evidence["source"] else row.draft.source_id
     return render_template(
         "draft.html",
         row=row,
+        why=why(row, name, section_titles()),
         form=form or _form_values(row),
         conflict=conflict,
-        evidence=_evidence(row),
+        evidence=evidence,
         trail=context.reviews.history(draft_id),
         reasons=REASON_LABELS,
     )
