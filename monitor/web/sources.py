@@ -1,23 +1,271 @@
-"""Sources: every source with its state, its version history, and diffs (WIP skeleton)."""
+"""Sources: every source with its state, one source's checks and versions, and diffs.
+
+A diff between any two stored versions re-extracts both from their raw bodies (as
+``policy-monitor diff --from --to`` does) and renders them with :mod:`monitor.render`, which
+escapes every piece of page text.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn
 
+from flask import Blueprint, render_template, request
+from markupsafe import Markup
+
+from monitor.config import Config, Schedule, Source
+from monitor.errors import MonitorError
+from monitor.web.approved import web_link
 from monitor.web.auth import requires
+from storage.models import SourceRow
+from storage.store import SnapshotInfo
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
+CHECKS_SHOWN = 50
+_FALLBACK_SCHEDULE = "1d"  # only to build a Source for a row that sources.yaml no longer has
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """A source as the listing shows it: configuration and stored state together."""
+
+    id: str
+    name: str
+    kind: str
+    url: str
+    link: str | None
+    schedule: str
+    origin: str  # "config", "derived" or "removed" (stored, no longer in sources.yaml)
+    parent: str | None
+    relation: str | None
+    sections: tuple[str, ...]
+    last_checked_at: datetime | None
+    last_changed_at: datetime | None
+    last_status: str | None
+    last_error: str | None
+    consecutive_failures: int
+
+
+def _view(source: Source | None, row: SourceRow | None) -> SourceView:
+    """Join a configured (or derived) Source with its stored row; either may be missing."""
+    if source is None:
+        assert row is not None
+        return SourceView(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            url=row.url,
+            link=web_link(row.url),
+            schedule="not scheduled",
+            origin="removed",
+            parent=row.parent_id,
+            relation=row.relation,
+            sections=(),
+            **_state(row),
+        )
+    return SourceView(
+        id=source.id,
+        name=source.name,
+        kind=source.kind,
+        url=source.url,
+        link=web_link(source.url),
+        schedule=str(source.schedule),
+        origin="config" if source.parent is None else "derived",
+        parent=source.parent,
+        relation=source.relation,
+        sections=source.sections,
+        **_state(row),
+    )
+
+
+def _state(row: SourceRow | None) -> dict[str, Any]:
+    """What the last checks left on the source row (nothing before the first check)."""
+    return {
+        "last_checked_at": row.last_checked_at if row else None,
+        "last_changed_at": row.last_changed_at if row else None,
+        "last_status": row.last_status if row else None,
+        "last_error": row.last_error if row else None,
+        "consecutive_failures": (row.consecutive_failures or 0) if row else 0,
+    }
+
+
+def all_views() -> list[SourceView]:
+    """Configured sources (in sources.yaml order), derived ones, then stored leftovers."""
+    from monitor.derived import all_sources
+    from monitor.web.app import web
+
+    context = web()
+    rows = {row.id: row for row in context.store.source_rows()}
+    sources = all_sources(context.config(), context.store)
+    views = [_view(source, rows.pop(source.id, None)) for source in sources]
+    return views + [_view(None, row) for row in rows.values()]
 
 
 @bp.route("/")
 @requires("viewer")
 def index() -> str:
-    """Sources (skeleton)."""
-    return "sources"
+    """Every source with kind, schedule and its last check, change, status and error."""
+    views = all_views()
+    failing = sum(1 for v in views if v.last_status == "error")
+    return render_template("sources.html", sources=views, failing=failing)
+
+
+def _find(source_id: str) -> tuple[SourceView, Source | None]:
+    """The source's view and its Source (None when sources.yaml no longer has it); or 404."""
+    from monitor.derived import all_sources
+    from monitor.web.app import web
+
+    context = web()
+    rows = {row.id: row for row in context.store.source_rows()}
+    found = next(
+        (s for s in all_sources(context.config(), context.store) if s.id == source_id), None
+    )
+    row = rows.get(source_id)
+    if found is None and row is None:
+        _not_found(f"There is no source {source_id!r}.")
+    return _view(found, row), found
+
+
+class _NotFound(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _not_found(message: str) -> NoReturn:
+    raise _NotFound(message)
+
+
+@bp.errorhandler(_NotFound)
+def _not_found_page(error: _NotFound) -> tuple[str, int]:
+    return render_template("error.html", code=404, message=error.message), 404
+
+
+@bp.route("/<source_id>")
+@requires("viewer")
+def source(source_id: str) -> str:
+    """One source: its details, recent checks and version history, and a form to compare."""
+    from monitor.web.app import web
+
+    view, _ = _find(source_id)
+    store = web().store
+    versions = list(reversed(store.snapshots(source_id)))  # newest first
+    return render_template(
+        "source.html",
+        source=view,
+        checks=store.checks(source_id, limit=CHECKS_SHOWN),
+        versions=versions,
+        default_from=versions[1].id if len(versions) > 1 else None,
+        default_to=versions[0].id if versions else None,
+        previous={newer.id: older.id for newer, older in zip(versions, versions[1:], strict=False)},
+    )
 
 
 @bp.route("/<source_id>/diff")
 @requires("viewer")
 def diff(source_id: str) -> str:
-    """Diff between two versions (skeleton)."""
-    return "diff"
+    """What changed between versions ``from`` and ``to`` (default: the latest change)."""
+    from monitor.web.app import web
+
+    view, watched = _find(source_id)
+    context = web()
+    versions = context.store.snapshots(source_id)
+    old, new = _pick(versions, request.args.get("from"), request.args.get("to"))
+    inline = side_by_side = None
+    stats: dict[str, int] = {}
+    problem = None
+    try:
+        changes = _changes(context.store, context.config(), view, watched, old, new)
+    except MonitorError as error:
+        problem = f"These versions cannot be compared: {error}"
+    else:
+        from monitor.render import render_html_inline, render_html_side_by_side
+
+        # both renderers escape every piece of page text (see monitor.render)
+        inline = Markup(render_html_inline(changes))
+        side_by_side = Markup(render_html_side_by_side(changes))
+        stats = changes.stats()
+    return render_template(
+        "source_diff.html",
+        source=view,
+        old=old,
+        new=new,
+        versions=list(reversed(versions)),
+        inline=inline,
+        side_by_side=side_by_side,
+        stats=stats,
+        problem=problem,
+    )
+
+
+def _version_id(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.strip().isdigit():
+        _not_found(f"{value!r} is not a version number.")
+    return int(value)
+
+
+def _pick(
+    versions: list[SnapshotInfo], from_arg: str | None, to_arg: str | None
+) -> tuple[SnapshotInfo, SnapshotInfo]:
+    """The two versions to compare; by default the latest one and the one before it."""
+    by_id = {v.id: i for i, v in enumerate(versions)}
+    from_id, to_id = _version_id(from_arg), _version_id(to_arg)
+    for wanted in (from_id, to_id):
+        if wanted is not None and wanted not in by_id:
+            _not_found(f"This source has no version {wanted}.")
+    new_index = by_id[to_id] if to_id is not None else len(versions) - 1
+    old_index = by_id[from_id] if from_id is not None else new_index - 1
+    if new_index < 0 or old_index < 0:
+        _not_found("There is no earlier version to compare with: choose two versions.")
+    return versions[old_index], versions[new_index]
+
+
+def _changes(
+    store: Any,
+    config: Config,
+    view: SourceView,
+    source: Source | None,
+    old: SnapshotInfo,
+    new: SnapshotInfo,
+) -> Any:
+    """Diff two stored versions; fall back to the stored diff when re-extraction fails."""
+    from monitor.diff import changes_from_dict, diff_documents
+    from monitor.pipeline import diffable, document_at
+
+    try:
+        watched = source or _stand_in(view, config)
+        return diff_documents(
+            diffable(document_at(store, watched, old)), diffable(document_at(store, watched, new))
+        )
+    except MonitorError:
+        stored = [
+            c
+            for c in store.changes(view.id)
+            if (c.from_snapshot_id, c.to_snapshot_id) == (old.id, new.id)
+        ]
+        if not stored:
+            raise
+        return changes_from_dict(json.loads(stored[-1].diff_json))
+
+
+def _stand_in(view: SourceView, config: Config) -> Source:
+    """A Source for a stored source that sources.yaml no longer lists (default options)."""
+    from monitor.sources import get_kind
+
+    return Source(
+        id=view.id,
+        name=view.name,
+        url=view.url,
+        kind=view.kind,
+        schedule=Schedule.parse(_FALLBACK_SCHEDULE),
+        select=(),
+        ignore=(),
+        sections=(),
+        tags=(),
+        options=get_kind(view.kind).Options(),
+        defaults=config.defaults,
+    )
