@@ -421,16 +421,21 @@ class Store:
             Decision(action=action, reviewer=reviewer, fields=fields, reason=reason, note=note),
         )
 
-    def decisions(self) -> list[tuple[DecisionRow, str, str]]:
-        """Every decision with its draft's source id and assessment data (JSON)."""
+    def decisions(self, *, newest: int | None = None) -> list[tuple[DecisionRow, str, str]]:
+        """Decisions with their draft's source id and assessment data (JSON), oldest first.
+
+        ``newest``: only that many of the most recent decisions (still oldest first).
+        """
         query = (
             select(DecisionRow, DraftRow.source_id, AssessmentRow.data_json)
             .join(DraftRow, DraftRow.id == DecisionRow.draft_id)
             .join(AssessmentRow, AssessmentRow.id == DraftRow.assessment_id)
-            .order_by(DecisionRow.id)
+            .order_by(DecisionRow.id.desc())
         )
+        if newest is not None:
+            query = query.limit(newest)
         with self.session() as session:
-            return [(d, s, a) for d, s, a in session.execute(query)]
+            return [(d, s, a) for d, s, a in reversed(list(session.execute(query)))]
 
     def enqueue(self, messages: Sequence[dict[str, Any]]) -> int:
         """Queue messages outside a check (digests, test messages); duplicates by key skipped."""

@@ -182,7 +182,7 @@ def audit() -> str:
 
     context = web()
     entries = [(row, _detail(row.detail)) for row in context.accounts.audit_log(AUDIT_SHOWN)]
-    decisions = list(reversed(context.store.decisions()[-AUDIT_SHOWN:]))
+    decisions = list(reversed(context.store.decisions(newest=AUDIT_SHOWN)))
     return render_template(
         "admin_audit.html",
         entries=entries,
