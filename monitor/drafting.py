@@ -36,7 +36,7 @@ from monitor.relevance.signals import (
     entry_of,
     is_act,
 )
-from monitor.relevance.text import dates, figures, fold_text, sentences, term_pattern
+from monitor.relevance.text import dates, figures, fold_text, sentences, term_key, term_pattern
 from monitor.render import heading_label, render_terminal
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -552,7 +552,7 @@ def _sentence_value(sentence: str, terms: dict[str, float]) -> float:
     if _BOILERPLATE.match(sentence):
         return 0.0
     folded = fold_text(sentence)
-    matched = sum(w for t, w in terms.items() if term_pattern(t).search(folded))
+    matched = sum(w for t, w in terms.items() if term_key(t) in folded and _has(t, folded))
     value = matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
     value += 1.5 * min(len(dates(sentence)), 1) + 3 * min(len(_INSTRUMENT.findall(sentence)), 1)
     value += 0.75 * min(len(_named_bodies(sentence)), 2)
@@ -624,7 +624,12 @@ def _is_metadata(hunk: Hunk) -> bool:
 
 def _hunk_value(hunk: Hunk, terms: list[str]) -> int:
     folded = fold_text(hunk.new_text or hunk.old_text or "")
-    return sum(1 for t in terms if term_pattern(t).search(folded))
+    return sum(1 for t in terms if term_key(t) in folded and _has(t, folded))
+
+
+def _has(term: str, folded: str) -> bool:
+    """Whether ``term`` occurs in folded text (its key, tested first, is in every match)."""
+    return term_pattern(term).search(folded) is not None
 
 
 def _quote(hunk: Hunk) -> str:

@@ -631,3 +631,72 @@ def test_a_bare_bill_stage_orders_the_configured_sections_by_the_page() -> None:
         sections=sections,
     )
     assert judged(bare).primary == "kinship-care-leave"  # nothing on the page: config order
+
+
+# -- matching speed-ups keep the same answers ------------------------------------------------------
+
+_FOLD_CHARS = list("abcXYZ £9.,;") + list("'’‘`´-‐‑‒–—―“”„") + [
+    " ", "  ", "\t", "\n", "\u00a0", "İ", "Σ", "ΟΔΟΣ", "ß", "ﬁ", "\u2028",
+]  # fmt: skip
+
+
+def _reference_fold(text: str) -> tuple[str, tuple[int, ...]]:
+    """fold() as first written: character by character."""
+    out: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        if char in "'’‘`´":
+            continue
+        if char in "-‐‑‒–—―" or char.isspace():
+            mapped = " "
+        else:
+            mapped = {"“": '"', "”": '"', "„": '"'}.get(char, char).lower()
+        if mapped == " " and out and out[-1] == " ":
+            continue
+        out.extend(mapped)
+        index.extend([position] * len(mapped))
+    return "".join(out), tuple(index)
+
+
+def test_folding_matches_the_character_by_character_definition() -> None:
+    import random
+
+    from monitor.relevance.text import fold, fold_text
+
+    table = str.maketrans({**dict.fromkeys("'’‘`´"), **dict.fromkeys("-‐‑‒–—―", " ")})
+    table.update(str.maketrans({"“": '"', "”": '"', "„": '"'}))
+    rng = random.Random(4)
+    samples = ["", " ", "Children’s  Wellbeing – and Schools\tBill ", "A ' b", "ΟΔΟΣ kinship-care"]
+    samples += [
+        "".join(rng.choice(_FOLD_CHARS) for _ in range(rng.randint(1, 30))) for _ in range(3000)
+    ]
+    for text in samples:
+        assert fold_text.__wrapped__(text) == re.sub(r"\s+", " ", text.translate(table)).lower()
+        special = any(c in "'’‘`´-‐‑‒–—―“”„" for c in text) or not text.isprintable()
+        if special or "  " in text:  # else the fast path: text.lower(), final sigma and all
+            folded = fold.__wrapped__(text)
+            assert (folded.text, folded.index) == _reference_fold(text), repr(text)
+
+
+def test_derived_term_tables_are_made_once_per_profiles_and_not_shared_by_copies() -> None:
+    from dataclasses import replace
+
+    made: list[int] = []
+    first = PROFILES.memo(("test", 1), lambda: made.append(1) or len(made))
+    again = PROFILES.memo(("test", 1), lambda: made.append(1) or len(made))
+    assert first == again == 1 and made == [1]
+    copy = replace(PROFILES, threshold=0.6)
+    assert copy.memo(("test", 1), lambda: 7) == 7
+
+
+def test_repeated_finds_on_the_same_texts_give_the_same_hits() -> None:
+    from monitor.relevance.matching import Texts, find
+
+    texts = Texts((), ("Kinship care",), "Kinship carers’ allowance", ("Added kinship leave",))
+    terms = ["kinship carer", "kinship", "allowance", "kinship leave", "£40 million"]
+    hits = find(terms, texts)
+    assert hits == find(terms, texts) and hits is not find(terms, texts)
+    assert {(h.term, h.place) for h in hits} >= {("kinship carer", "title"), ("kinship", "heading")}
+    weights = {"kinship carer": 2.0, "kinship": 1.0}
+    claimed = find(weights, texts, weights)
+    assert ("kinship", "title") not in {(h.term, h.place) for h in claimed}

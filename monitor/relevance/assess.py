@@ -40,7 +40,7 @@ from monitor.relevance.matching import (
     texts_of,
 )
 from monitor.relevance.model import Assessment, ChangeInput, Kind
-from monitor.relevance.profiles import Profiles, Topic
+from monitor.relevance.profiles import Profiles, SectionProfile, Topic
 from monitor.relevance.signals import (
     ANNOUNCEMENT_TYPES,
     CONSULTATION_TYPES,
@@ -99,7 +99,7 @@ def assess(change: ChangeInput, profiles: Profiles, feedback: Feedback | None = 
         return Assessment(False, 0.0, (), "none", (f"cosmetic: {reason}",))
     events = bill_events(ctx.view) if _reads_events(change) else []
     _events_are_changes(ctx, events)
-    hits = find([t for s in profiles.sections for t, _ in s.terms], ctx.texts)
+    hits = find(_all_terms(profiles), ctx.texts)
     scores, used = _section_scores(ctx, profiles, hits, feedback)
     kind = _kind(ctx, events)
     anchored = _anchored(ctx, profiles, events)
@@ -188,9 +188,7 @@ def _section_scores(
     used: dict[str, float] = defaultdict(float)
     people = min(len(_counts(ctx)), 2)
     named: set[str] = set()
-    shadowed = _shadowed_terms(ctx, profiles)
-    for section in profiles.sections:
-        weights = {t: w for t, w in section.terms if t not in shadowed}
+    for section, weights in _section_weights(profiles, _shadowed(ctx, profiles)):
         own = find(weights, ctx.texts, weights)
         for term, gain in _term_gains(ctx, weights, own, feedback):
             scores[section.id] += gain
@@ -223,17 +221,47 @@ def _term_gains(
     ]
 
 
-def _shadowed_terms(ctx: _Change, profiles: Profiles) -> set[str]:
+def _all_terms(profiles: Profiles) -> tuple[str, ...]:
+    """Every section's terms."""
+    return profiles.memo(
+        "all-terms", lambda: tuple(t for s in profiles.sections for t, _ in s.terms)
+    )
+
+
+def _shadowed(ctx: _Change, profiles: Profiles) -> bool:
     """Section terms that are also a hard-negative topic's ("carer's leave", "fostering
-    allowance") count only when the change itself names kinship care."""
-    topical = {fold_term(t) for topic in profiles.topics for t in topic.terms}
-    shadowed = {t for s in profiles.sections for t, _ in s.terms if fold_term(t) in topical}
-    if not shadowed:
-        return set()
+    allowance") count only when the change itself names kinship care: are they left out?"""
+    if not _shadowed_terms(profiles):
+        return False
     named = {"changed", "removed", "context", "asked", "note"}
-    if any(h.place in named for h in find(profiles.anchors, ctx.texts)):
-        return set()
-    return shadowed
+    return not any(h.place in named for h in find(profiles.anchors, ctx.texts))
+
+
+def _shadowed_terms(profiles: Profiles) -> frozenset[str]:
+    """The section terms that are also a hard-negative topic's."""
+
+    def make() -> frozenset[str]:
+        topical = {fold_term(t) for topic in profiles.topics for t in topic.terms}
+        return frozenset(
+            t for s in profiles.sections for t, _ in s.terms if fold_term(t) in topical
+        )
+
+    return profiles.memo("shadowed-terms", make)
+
+
+def _section_weights(
+    profiles: Profiles, shadowed: bool
+) -> tuple[tuple[SectionProfile, dict[str, float]], ...]:
+    """Each section with its term weights (without the shadowed terms if ``shadowed``)."""
+
+    def make() -> tuple[tuple[SectionProfile, dict[str, float]], ...]:
+        left_out = _shadowed_terms(profiles) if shadowed else frozenset()
+        return tuple(
+            (section, {t: w for t, w in section.terms if t not in left_out})
+            for section in profiles.sections
+        )
+
+    return profiles.memo(("section-weights", shadowed), make)
 
 
 def _counts(ctx: _Change) -> list[str]:

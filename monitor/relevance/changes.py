@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import compress
 
 from monitor.diff import ChangeSet, Hunk
 from monitor.relevance.text import DATE_RE, MONTH_SET, words
@@ -75,7 +76,7 @@ class Piece:
 
     def changed_text(self) -> str:
         """Only the inserted (or deleted) characters, joined."""
-        return "".join(c for c, flag in zip(self.text, self.changed, strict=True) if flag)
+        return "".join(compress(self.text, self.changed))
 
     def overlaps(self, start: int, end: int) -> bool:
         """Tell whether any character in [start, end) changed."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from monitor.relevance.profiles import Profiles, SectionProfile
@@ -64,6 +64,9 @@ class Feedback:
     source_factors: tuple[tuple[str, float], ...] = ()
     term_factors: tuple[tuple[str, float], ...] = ()
     moves: tuple[Move, ...] = ()
+    _tables: dict[str, dict[str, float]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @classmethod
     def from_decisions(cls, decisions: Iterable[Decision]) -> Feedback:
@@ -88,16 +91,26 @@ class Feedback:
 
     def source_factor(self, source_id: str) -> float:
         """The multiplier for a source's scores (1.0 when nothing was rejected)."""
-        return dict(self.source_factors).get(source_id, 1.0)
+        return self._lookup("source_factors").get(source_id, 1.0)
 
     def term_factor(self, term: str) -> float:
         """The multiplier for a term's contribution (1.0 when nothing was rejected)."""
-        return dict(self.term_factors).get(term, 1.0)
+        return self._lookup("term_factors").get(term, 1.0)
+
+    def _lookup(self, name: str) -> dict[str, float]:
+        found = self._tables.get(name)
+        if found is None:
+            found = self._tables[name] = dict(getattr(self, name))
+        return found
 
     def adjust(self, profiles: Profiles) -> Profiles:
-        """Profiles with every section move applied, in decision order."""
+        """Profiles with every section move applied, in decision order (made once per
+        profiles and feedback: a cycle assesses every change with the same)."""
         if not self.moves:
             return profiles
+        return profiles.memo(("adjusted", self), lambda: self._adjusted(profiles))
+
+    def _adjusted(self, profiles: Profiles) -> Profiles:
         weights = {s.id: dict(s.terms) for s in profiles.sections}
         for move in self.moves:
             _apply(weights, move)

@@ -10,10 +10,10 @@ have is added. See docs/relevance.md for the format.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -23,6 +23,7 @@ from monitor.errors import ConfigError
 from monitor.relevance.defaults import DEFAULT_PROFILES
 
 Unless = Literal["anchor", "kinship", "never"]
+T = TypeVar("T")
 
 
 # -- the file format (pydantic, strict) ---------------------------------------------------------
@@ -136,9 +137,20 @@ class Profiles:
     england: tuple[str, ...] = ()
     threshold: float = 0.5
     _by_id: dict[str, SectionProfile] = field(default_factory=dict, compare=False, repr=False)
+    # What assessment derives from these profiles (term lists, weights), made once; a copy
+    # (dataclasses.replace, with_sections) starts with an empty one.
+    _memo: dict[object, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({s.id: s for s in self.sections})
+
+    def memo(self, key: object, make: Callable[[], T]) -> T:
+        """``make()``, made once for these profiles and kept under ``key``."""
+        try:
+            return cast(T, self._memo[key])
+        except KeyError:
+            value = self._memo[key] = make()
+            return value
 
     def section(self, section_id: str) -> SectionProfile | None:
         """The section with this id, if there is one."""
