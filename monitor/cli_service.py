@@ -52,7 +52,7 @@ def configure_logging(fmt: str, level: str) -> None:
     "--web/--no-web",
     default=True,
     show_default=True,
-    help="Serve /healthz and /metrics from this process.",
+    help="Serve the review app, /healthz and /metrics from this process.",
 )
 @click.option(
     "--email/--no-email",
@@ -79,6 +79,13 @@ def configure_logging(fmt: str, level: str) -> None:
     help="Seconds to let running checks finish on SIGTERM.",
 )
 @click.option(
+    "--watch-interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds between looks at sources.yaml for changes (0: reload on SIGHUP only).",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default="text",
@@ -101,13 +108,15 @@ def run(
     port: int,
     workers: int,
     stop_timeout: float,
+    watch_interval: float,
     log_format: str,
     log_level: str,
 ) -> None:
     """Run the scheduler as a service until SIGTERM or Ctrl-C.
 
-    Checks every source on its own schedule, reloads sources.yaml on SIGHUP, and waits as a
-    standby if another scheduler already runs against the same database.
+    Checks every source on its own schedule, serves the review app (with /healthz and
+    /metrics), sends queued email, reloads sources.yaml when it changes or on SIGHUP, and waits
+    as a standby if another scheduler already runs against the same database.
     """
     from monitor.runner import RunOptions, run_service
 
@@ -123,6 +132,7 @@ def run(
             port=port,
             workers=workers,
             stop_timeout=stop_timeout,
+            watch_every=watch_interval,
         )
         sys.exit(run_service(store, options))
 
@@ -223,18 +233,20 @@ def _ago(delta: timedelta) -> str:
     default=8080,
     show_default=True,
     type=click.IntRange(0, 65535),
-    help="Port for /healthz and /metrics.",
+    help="Port for the review app (0 picks a free one).",
 )
 @click.option("--until-done", is_flag=True, help="Stop once every recorded version has been shown.")
 def demo(
     interval: float, duration: float | None, folder: Path | None, port: int, until_done: bool
 ) -> None:
-    """Show the whole product offline: replayed recorded pages, checks, diffs.
+    """Show the whole product offline: replayed pages, checks, diffs, drafts, email, review app.
 
     Starts a local server that replays recorded GOV.UK, Parliament and feed responses and
     moves them to their next recorded version every few seconds, checks them on a schedule
     with a SQLite database in a temporary folder, and prints every change with its diff.
-    Needs no internet and touches nothing outside its folder.
+    Email alerts go to a local SMTP server that prints and saves them; the review app is
+    served with a demo login printed on the terminal. Needs no internet and touches nothing
+    outside its folder.
     """
     from monitor.demo import run_demo
 

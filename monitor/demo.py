@@ -2,8 +2,12 @@
 
 A local server replays recorded GOV.UK, Parliament and feed responses (tests/fixtures, real
 public data; see FIXTURES.md there) and moves each page to its next recorded version every few
-seconds. The scheduler checks them against a SQLite database in a temporary folder, and every
-change is printed as it is found, with its diff. Nothing leaves this machine.
+seconds. The scheduler of ``policy-monitor run`` checks them against a SQLite database in a
+temporary folder, and every change is printed as it is found, with its diff. Relevant changes
+get a draft and an email alert: the email goes to a local SMTP server (aiosmtpd) in this
+process, which prints a line per message and saves it as a .eml file. The review app is served
+as ``run`` serves it, with a demo admin account printed on the terminal. Nothing leaves this
+machine.
 
 The replay server is written here rather than reused from the test suite because the demo
 ships with the package and must not import tests; it is deliberately tiny (ETag and 304 only).
@@ -11,16 +15,25 @@ ships with the package and must not import tests; it is deliberately tiny (ETag 
 
 from __future__ import annotations
 
+import asyncio
+import email
+import email.policy
 import hashlib
 import json
+import os
+import secrets
+import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from aiosmtpd.controller import Controller
 
 from monitor.errors import MonitorError
 
@@ -327,12 +340,30 @@ def demo_sources() -> list[DemoSource]:
     ]
 
 
-def write_demo_config(folder: Path, base: str, sources: list[DemoSource], every: str) -> Path:
+HOST = "127.0.0.1"
+DEMO_USER = "demo@example.org"  # an admin of the demo's review app
+DEMO_RECIPIENT = "policy-team@example.org"  # gets the demo's email alerts (caught locally)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """How the demo runs: the options of ``policy-monitor demo``."""
+
+    interval: float = 5.0
+    duration: float | None = None
+    port: int = 8080  # of the review app; 0 picks a free one
+    until_done: bool = False
+
+
+def write_demo_config(
+    folder: Path, base: str, sources: list[DemoSource], every: str, web_port: int = 8080
+) -> Path:
     """A sources.yaml pointing every demo source at the replay server."""
     lines = [
         "# Written by 'policy-monitor demo': every URL is the local replay server.",
         "defaults: {retries: 1, timeout: 10, respect_robots: false}",
         "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}",
+        *_settings_lines(web_port),
         "sources:",
     ]
     for s in sources:
@@ -346,6 +377,18 @@ def write_demo_config(folder: Path, base: str, sources: list[DemoSource], every:
     return path
 
 
+def _settings_lines(web_port: int) -> list[str]:
+    """Alerts to a demo recipient, linking to the demo's review app (plain HTTP, so no
+    secure-only cookie)."""
+    return [
+        "review: {secure_cookies: false}",
+        "notifications:",
+        "  alert_min_score: 0.5",
+        f"  review_url: 'http://{HOST}:{web_port}/drafts/{{id}}'",
+        f"  recipients: [{{email: {DEMO_RECIPIENT}}}]",
+    ]
+
+
 def check_fixtures() -> None:
     """Fail clearly when run from an installation without the recorded pages."""
     if not GITGOVUK.is_dir():
@@ -353,6 +396,107 @@ def check_fixtures() -> None:
             f"the demo replays the recorded pages in {FIXTURES}, which this installation "
             "does not have: run it from a checkout of the repository (pip install -e .)"
         )
+
+
+class Printer:
+    """The demo's terminal output: lines from several threads, each call's lines together."""
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self._echo = echo
+        self._lock = threading.Lock()
+
+    def __call__(self, *lines: str) -> None:
+        with self._lock:
+            for line in lines:
+                self._echo(line)
+
+
+class _AnyPortController(Controller):
+    """aiosmtpd's Controller, also on port 0: it learns the port the system picked."""
+
+    def _trigger_server(self) -> None:
+        if isinstance(self.server, asyncio.Server):
+            self.port = int(self.server.sockets[0].getsockname()[1])
+        super()._trigger_server()
+
+
+class MailSink:
+    """An SMTP server on a free loopback port that keeps every email as a .eml file."""
+
+    def __init__(self, folder: Path, say: Printer) -> None:
+        self.folder = folder
+        self._say = say
+        self._controller = _AnyPortController(self, hostname=HOST, port=0)
+        self.count = 0  # .eml files in the folder (they are numbered on)
+        self.caught = 0  # emails caught by this run
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (once started)."""
+        return int(self._controller.port)
+
+    def __enter__(self) -> MailSink:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = len(list(self.folder.glob("*.eml")))  # a reused --dir keeps its emails
+        self._controller.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._controller.stop()
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        """aiosmtpd's hook: save the email and say what it was."""
+        content: bytes = envelope.content
+        self.count += 1
+        self.caught += 1
+        path = self.folder / f"{self.count:03d}.eml"
+        path.write_bytes(content)
+        parsed = email.message_from_bytes(content, policy=email.policy.default)
+        self._say(f"email    to {', '.join(envelope.rcpt_tos)}: {parsed['Subject']}  [{path.name}]")
+        return "250 OK"
+
+
+SMTP_ENV = "POLICY_MONITOR_SMTP_"
+
+
+@contextmanager
+def smtp_env(port: int) -> Iterator[None]:
+    """While the demo runs, this process's email goes to the sink on ``port`` and nowhere
+    else (a user's own POLICY_MONITOR_SMTP_* settings are set aside, then restored)."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith(SMTP_ENV)}
+    for name in saved:
+        del os.environ[name]
+    os.environ[SMTP_ENV + "HOST"], os.environ[SMTP_ENV + "PORT"] = HOST, str(port)
+    try:
+        yield
+    finally:
+        for name in [k for k in os.environ if k.startswith(SMTP_ENV)]:
+            del os.environ[name]
+        os.environ.update(saved)
+
+
+def demo_login(store: Any) -> str:
+    """Create (or, in a reused --dir, reset) the demo's admin account; return its password."""
+    from monitor.web.auth import hash_password
+    from storage.accounts import Accounts
+
+    password = secrets.token_urlsafe(12)
+    accounts = Accounts(store.engine)
+    hashed = hash_password(password)
+    if accounts.credentials(DEMO_USER) is None:
+        accounts.add_user(DEMO_USER, hashed, "admin", actor="demo")
+    else:
+        accounts.update_user(
+            DEMO_USER, actor="demo", role="admin", active=True, password_hash=hashed
+        )
+    return password
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
 
 
 def run_demo(
@@ -366,64 +510,72 @@ def run_demo(
 ) -> None:
     """Run the demo until Ctrl-C, ``duration`` seconds, or (``until_done``) the last version."""
     check_fixtures()
-    sources = demo_sources()
-    server = ReplayServer([page for s in sources for page in s.pages])
-    server.start()
+    options = DemoOptions(interval, duration, port, until_done)
     workdir = folder or Path(tempfile.mkdtemp(prefix="policy-monitor-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    config = write_demo_config(workdir, server.base, sources, every=f"{max(1, int(interval))}s")
+    sources = demo_sources()
+    server = ReplayServer([page for s in sources for page in s.pages])
+    say = Printer(echo)
+    server.start()
     try:
-        _run(config, workdir, server, interval, duration, port, echo, until_done)
+        with MailSink(workdir / "emails", say) as sink, smtp_env(sink.port):
+            _run(workdir, server, sources, options, say, sink)
     finally:
         server.stop()
 
 
 def _run(
-    config: Path,
     workdir: Path,
     server: ReplayServer,
-    interval: float,
-    duration: float | None,
-    port: int,
-    echo: Callable[[str], None],
-    until_done: bool,
+    sources: list[DemoSource],
+    options: DemoOptions,
+    say: Printer,
+    sink: MailSink,
 ) -> None:
+    """Check the replayed pages with the scheduler of 'run', and serve the review app."""
+    from monitor.runner import start_web
     from monitor.scheduler import Service
-    from monitor.web.health import Metrics, make_app, serve_in_thread
+    from monitor.web.health import Metrics
     from storage import db
     from storage.store import Store
 
+    web_port = options.port or free_port()
+    every = f"{max(1, int(options.interval))}s"
+    config = write_demo_config(workdir, server.base, sources, every, web_port)
     url = f"sqlite:///{workdir / 'demo.db'}"
     engine = db.make_engine(url)
-    db.ensure_current(engine)
-    store = Store(engine)
-    reporter = _Reporter(store, config, echo)
-    service = Service(config, store, workers=4, on_outcome=reporter)
-    metrics = Metrics(store, service.health)
     try:
-        web = serve_in_thread(make_app(store, service.health, metrics), "127.0.0.1", port)
-    except OSError as exc:
-        raise MonitorError(
-            f"cannot serve /healthz on port {port} ({exc.strerror}): "
-            "pass --port 0 to pick a free port"
-        ) from None
-    service.health.leader = True
-    _banner(echo, workdir, config, url, server, web.effective_port, interval)
+        db.ensure_current(engine)
+        store = Store(engine)
+        password = demo_login(store)
+        reporter = _Reporter(store, say)
+        service = Service(
+            config, store, on_outcome=reporter, outbox_every=max(1.0, options.interval)
+        )
+        metrics = Metrics(store, service.health)
+        web = start_web(store, config, service.health, metrics, HOST, web_port)
+        try:
+            service.health.leader = True
+            say(*_banner(server, config, url, web_port, password, sink, options.interval))
+            _watch(service, server, reporter, options, say)
+        finally:
+            web.close()
+    finally:
+        engine.dispose()
+    say(*_farewell(workdir, config, url, web_port, sink))
+
+
+def _watch(
+    service: Any, server: ReplayServer, reporter: _Reporter, options: DemoOptions, say: Printer
+) -> None:
+    """Run the scheduler while the replay server moves on; stop it (flushing email) after."""
     service.start()
     try:
-        _replay(server, reporter, len(service.config.sources), interval, duration, echo, until_done)
+        _replay(server, reporter, len(service.config.sources), options, say)
     except KeyboardInterrupt:
-        echo("stopping…")
+        say("stopping…")
     finally:
         service.stop(10)
-        web.close()
-        engine.dispose()
-    echo(
-        f"\nEverything is kept in {workdir}. Look around with, for example:\n"
-        f"  policy-monitor --config {config} --database-url {url} drafts list\n"
-        f"  policy-monitor --config {config} --database-url {url} status\n"
-        f"  policy-monitor --config {config} --database-url {url} diff bill"
-    )
 
 
 def click_style(text: str) -> str:
@@ -434,50 +586,68 @@ def click_style(text: str) -> str:
 
 
 def _banner(
-    echo: Callable[[str], None],
-    workdir: Path,
+    server: ReplayServer,
     config: Path,
     url: str,
-    server: ReplayServer,
-    port: int,
+    web_port: int,
+    password: str,
+    sink: MailSink,
     interval: float,
-) -> None:
-    echo(
+) -> list[str]:
+    app = f"http://{HOST}:{web_port}/"
+    return [
         "policy-monitor demo: replaying recorded GOV.UK, Parliament and feed data "
-        f"from {server.base}"
-    )
-    echo(f"  database:  {url}\n  sources:   {config}")
-    echo(f"  health:    http://127.0.0.1:{port}/healthz   metrics: http://127.0.0.1:{port}/metrics")
-    echo(f"  sources are checked every {interval:g} s; once all have seen a version, the pages")
-    echo("  move to their next recorded version. Ctrl-C stops.\n")
-    echo("  Relevant changes get a drafted tracker update (printed in cyan); the review app is")
-    echo("  not built yet: see 'policy-monitor drafts list' afterwards.\n")
+        f"from {server.base}",
+        f"  database:    {url}",
+        f"  sources:     {config}",
+        f"  review app:  {app}   (health: {app}healthz)",
+        f"  log in as:   {DEMO_USER}   password: {password}",
+        f"  email:       caught by a local SMTP server on {HOST}:{sink.port}, "
+        f"saved in {sink.folder}",
+        f"  sources are checked every {interval:g} s; once all have seen a version, the pages",
+        "  move to their next recorded version. Ctrl-C stops.",
+        "",
+        "  Relevant changes get a drafted tracker update (printed in cyan) and an email alert",
+        f"  to {DEMO_RECIPIENT}; open the review app to read, edit and approve the drafts.",
+        "",
+    ]
+
+
+def _farewell(workdir: Path, config: Path, url: str, web_port: int, sink: MailSink) -> list[str]:
+    prefix = f"  policy-monitor --config {config} --database-url {url}"
+    return [
+        "",
+        f"emails caught: {sink.caught}, saved in {sink.folder}",
+        f"Everything is kept in {workdir}. Look around with, for example:",
+        f"{prefix} serve --port {web_port}     (the review app again, same login)",
+        f"{prefix} drafts list",
+        f"{prefix} status",
+        f"{prefix} diff bill",
+    ]
 
 
 def _replay(
     server: ReplayServer,
     reporter: _Reporter,
     sources: int,
-    interval: float,
-    duration: float | None,
-    echo: Callable[[str], None],
-    until_done: bool = False,
+    options: DemoOptions,
+    say: Printer,
 ) -> None:
     """Move the pages on once every source has seen the current version (or after a while)."""
     started = time.monotonic()
     step_started = started
     finished = False
-    while duration is None or time.monotonic() - started < duration:
+    while options.duration is None or time.monotonic() - started < options.duration:
         time.sleep(0.2)
         waited = time.monotonic() - step_started
-        if finished or (reporter.seen < sources and waited < interval * 4 + 10):
+        if finished or (reporter.seen < sources and waited < options.interval * 4 + 10):
             continue
         if server.advance():
-            echo(f"--- the replay server moved to recorded version {server.step + 1} ---")
+            say(f"--- the replay server moved to recorded version {server.step + 1} ---")
         else:
-            echo("--- every recorded version has been shown ---")
+            say("--- every recorded version has been shown ---")
             finished = True
-            if until_done:
+            if options.until_done:
                 return
         reporter.reset()
         step_started = time.monotonic()
@@ -486,8 +656,8 @@ def _replay(
 class _Reporter:
     """Print each check's outcome; for a change, a short diff."""
 
-    def __init__(self, store: Any, config: Path, echo: Callable[[str], None]) -> None:
-        self._store, self._config, self._echo = store, config, echo
+    def __init__(self, store: Any, say: Printer) -> None:
+        self._store, self._say = store, say
         self._lock = threading.Lock()
         self._checked: set[str] = set()
 
@@ -507,15 +677,15 @@ class _Reporter:
             self._checked.add(outcome.source)
         if outcome.status not in ("new", "changed", "error"):
             return
-        with self._lock:
-            self._echo(
-                f"{outcome.status:<8} {outcome.source}"
-                + (f": {outcome.error}" if outcome.error else "")
-            )
-            if outcome.change is not None:
-                self._echo(self._excerpt(outcome.change))
-            if outcome.relevant:
-                self._echo(self._draft_line(outcome.source))
+        lines = [
+            f"{outcome.status:<8} {outcome.source}"
+            + (f": {outcome.error}" if outcome.error else "")
+        ]
+        if outcome.change is not None:
+            lines.append(self._excerpt(outcome.change))
+        if outcome.relevant:
+            lines.append(self._draft_line(outcome.source))
+        self._say(*lines)
 
     def _draft_line(self, source_id: str) -> str:
         drafts = [d for d in self._store.drafts(status="pending") if d.source_id == source_id]

@@ -4,7 +4,8 @@ Every source is a job with its own trigger (interval with jitter, or cron), ``ma
 and ``coalesce=True``, so a slow source never piles up runs and a missed run happens once.
 Checks run in a bounded thread pool; politeness per host is enforced by the shared
 :class:`~monitor.fetch.Fetcher`, so a slow host only holds its own slots. The schedule is
-rebuilt from sources.yaml on :meth:`Service.reload` (SIGHUP) without a restart.
+rebuilt from sources.yaml on :meth:`Service.reload` (SIGHUP, or the runner noticing the file
+changed) without a restart.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ class Service:
         health: Health | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
         email: bool = True,
+        outbox_every: float = OUTBOX_EVERY,
     ) -> None:
         self.config_path = config_path
         self.store = store
@@ -111,11 +113,14 @@ class Service:
         self.scheduler.add_listener(self._job_done, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
         self.sources: dict[str, Source] = {}
         self._workers = workers
-        self._email = email and bool(self.config.notifications.recipients)
+        # always, when on: recipients may also be managed in the review app or added by a
+        # reload, and a drain with nothing due never connects to the SMTP server
+        self._email = email
         self._executors: set[str] = set()
+        self._outbox_every = outbox_every
 
     def start(self) -> None:
-        """Schedule every source, the heartbeat and (with recipients) email, then start."""
+        """Schedule every source, the heartbeat and (unless off) email, then start."""
         self.health.tick()
         self.scheduler.add_job(self.health.tick, IntervalTrigger(seconds=HEARTBEAT), id="_tick")
         if self._email:
@@ -162,15 +167,22 @@ class Service:
         clean = done.wait(timeout)
         self._fetcher.close()
         if self._email:
-            self.send_email()  # flush what the last checks queued
+            self._flush_email()
         return clean
 
+    def _flush_email(self) -> None:
+        """Send what the last checks queued; on failure it stays queued for the next start."""
+        try:
+            self.send_email()
+        except Exception:  # noqa: BLE001 - stopping must not fail because of email
+            log.exception("email: the last drain before stopping failed")
+
     def _schedule_email(self) -> None:
-        """Drain the outbox every OUTBOX_EVERY seconds and queue digests at digest_time."""
+        """Drain the outbox every ``outbox_every`` seconds and queue digests at digest_time."""
         hour, minute = self.config.notifications.digest_time.split(":")
         self.scheduler.add_job(
             self.send_email,
-            IntervalTrigger(seconds=OUTBOX_EVERY),
+            IntervalTrigger(seconds=self._outbox_every),
             id="_outbox",
             executor="email",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -103,6 +104,33 @@ def write_config(path: Path, server: PageServer, ids: list[str], every: str = "1
     return path
 
 
+def get(port: int, path: str, token: str | None = None) -> tuple[int, dict[str, str], str]:
+    """GET without following redirects: status, headers and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode()
+    finally:
+        connection.close()
+
+
+def api_token(url: str) -> str:
+    """A migrated database with a viewer and an API token for them (what Prometheus uses)."""
+    from monitor.web.auth import hash_password
+    from storage.accounts import Accounts
+
+    engine = db.make_engine(url)
+    try:
+        db.upgrade(engine)
+        accounts = Accounts(engine)
+        accounts.add_user("ops@example.org", hash_password("a long password"), "viewer", actor="t")
+        return accounts.create_token("ops@example.org", "prometheus", actor="test")
+    finally:
+        engine.dispose()
+
+
 def counts(url: str) -> dict[str, int]:
     engine = db.make_engine(url)
     try:
@@ -111,11 +139,12 @@ def counts(url: str) -> dict[str, int]:
         engine.dispose()
 
 
-def test_run_checks_on_schedule_serves_health_and_stops_cleanly(
+def test_run_checks_on_schedule_serves_the_app_and_stops_cleanly(
     tmp_path: Path, page_server: PageServer, database_url: str, runners: list[Runner]
 ) -> None:
     page_server.set("/asf", ASF[0].read_bytes())
     config = write_config(tmp_path / "sources.yaml", page_server, ["asf"])
+    token = api_token(database_url)
     port = free_port()
     runner = Runner(tmp_path, "a", config, database_url, "--port", str(port))
     runners.append(runner)
@@ -129,12 +158,18 @@ def test_run_checks_on_schedule_serves_health_and_stops_cleanly(
             "scheduler": "ok",
             "last_tick_seconds_ago": 0,
         }
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        metrics = response.read().decode()
+    status, headers, metrics = get(port, "/metrics", token)
+    assert status == 200, metrics
     assert 'policy_monitor_checks_total{outcome="new",source="asf"} 1.0' in metrics
     assert "policy_monitor_last_success_age_seconds" in metrics
     assert "policy_monitor_drafts_pending 0.0" in metrics
     assert 'policy_monitor_emails{state="queued"} 0.0' in metrics
+    # the whole review app: /metrics needs a login or a token, the login page is public
+    status, headers, _ = get(port, "/metrics")
+    assert status == 302 and headers["Location"].startswith("/login")
+    assert get(port, "/metrics", "pm_not-a-token")[0] == 302
+    assert get(port, "/login")[0] == 200
+    assert get(port, "/")[0] == 302
 
     assert runner.stop(signal.SIGTERM) == 0
     assert "stopped cleanly" in runner.text()
@@ -168,13 +203,35 @@ def test_sighup_reloads_sources(
     page_server.set("/asf", ASF[0].read_bytes())
     page_server.set("/other", ASF[1].read_bytes())
     config = write_config(tmp_path / "sources.yaml", page_server, ["asf"], every="1h")
-    runner = Runner(tmp_path, "a", config, sqlite_url, "--no-web")
+    runner = Runner(tmp_path, "a", config, sqlite_url, "--no-web", "--watch-interval", "0")
     runners.append(runner)
     wait_for(lambda: page_server.hits("/asf") >= 1, what="first check")
     write_config(config, page_server, ["asf", "other"], every="1h")
+    time.sleep(1)  # the file watch is off: nothing happens without the signal
+    assert page_server.hits("/other") == 0
     runner.process.send_signal(signal.SIGHUP)
     wait_for(lambda: page_server.hits("/other") >= 1, what="the new source after SIGHUP")
     assert "reloaded" in runner.text()
+    assert runner.stop() == 0
+
+
+def test_editing_sources_yaml_reloads_without_a_signal(
+    tmp_path: Path, page_server: PageServer, sqlite_url: str, runners: list[Runner]
+) -> None:
+    page_server.set("/asf", ASF[0].read_bytes())
+    page_server.set("/other", ASF[1].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"], every="1h")
+    runner = Runner(tmp_path, "a", config, sqlite_url, "--no-web", "--watch-interval", "1")
+    runners.append(runner)
+    wait_for(lambda: page_server.hits("/asf") >= 1, what="first check")
+
+    config.write_text("sources: [oops\n")  # an invalid edit: logged, the old schedule kept
+    wait_for(lambda: "reload refused" in runner.text(), what="the refused reload")
+    assert "not valid YAML" in runner.text() and runner.process.poll() is None
+
+    write_config(config, page_server, ["asf", "other"], every="1h")
+    wait_for(lambda: page_server.hits("/other") >= 1, what="the new source after the edit")
+    assert "changed on disk: reloading" in runner.text()
     assert runner.stop() == 0
 
 
@@ -186,9 +243,13 @@ def test_only_one_scheduler_per_database_and_takeover(
     leader = Runner(tmp_path, "leader", config, database_url, "--no-web")
     runners.append(leader)
     wait_for(lambda: leader.checks() >= 1, what="the leader's first check")
-    standby = Runner(tmp_path, "standby", config, database_url, "--no-web")
+    port = free_port()
+    standby = Runner(tmp_path, "standby", config, database_url, "--port", str(port))
     runners.append(standby)
     wait_for(lambda: "standby" in standby.text(), what="the standby message")
+    status, _, body = get(port, "/healthz")  # a standby serves the review app too
+    assert status == 200 and json.loads(body)["role"] == "standby"
+    assert get(port, "/login")[0] == 200
     time.sleep(2.5)
     assert standby.checks() == 0 and leader.checks() >= 2
 
@@ -196,38 +257,6 @@ def test_only_one_scheduler_per_database_and_takeover(
     wait_for(lambda: standby.checks() >= 1, timeout=30, what="takeover by the standby")
     assert "this process is the active scheduler" in standby.text()
     assert standby.stop() == 0
-
-
-def test_demo_shows_checks_and_changes_offline(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "monitor",
-            "demo",
-            "--interval",
-            "1",
-            "--duration",
-            "100",
-            "--until-done",
-            "--port",
-            "0",
-            "--dir",
-            str(tmp_path / "demo"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=150,
-        cwd=REPO,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "Traceback" not in out + result.stderr
-    for source in ("bill", "asf", "govuk-search-kinship", "dfe-feed", "tracker-legal-aid"):
-        assert f"new      {source}" in out and f"changed  {source}" in out, source
-    assert "{+- Committee stage (House of Commons): sitting 21 April 2021+}" in out
-    assert "every recorded version has been shown" in out
-    assert (tmp_path / "demo" / "demo.db").exists()
 
 
 def test_a_slow_host_does_not_hold_up_other_hosts(
@@ -265,3 +294,28 @@ def test_a_slow_host_does_not_hold_up_other_hosts(
     finally:
         service.stop(timeout=1)
         engine.dispose()
+
+
+def test_config_watch_sees_content_changes_only(tmp_path: Path) -> None:
+    from monitor.runner import ConfigWatch
+
+    path = tmp_path / "sources.yaml"
+
+    def write(text: str, age: float = 5.0) -> None:
+        path.write_text(text)
+        past = time.time() - age
+        os.utime(path, (past, past))
+
+    write("sources: []\n", age=60)
+    watch = ConfigWatch(path)
+    assert not watch.changed()
+    write("sources: []\n")  # touched, same text
+    assert not watch.changed()
+    write("sources: [] # edited\n", age=0)  # just written: looked at next time
+    assert not watch.changed()
+    write("sources: [] # edited\n")
+    assert watch.changed() and not watch.changed()
+    path.unlink()  # an editor replacing the file
+    assert not watch.changed()
+    write("sources: [] # edited again\n")
+    assert watch.changed()

@@ -1,19 +1,19 @@
-"""``/healthz`` and ``/metrics``: a small WSGI app for ops, served by waitress.
+"""What ``/healthz`` and ``/metrics`` report, and serving a WSGI app with waitress.
 
-/healthz answers 200 when the database answers and the scheduler ticked recently (or this
-process is a standby waiting for the leader lock), else 503; the JSON body says why.
-/metrics is Prometheus text from prometheus-client.
+The routes themselves are in the review app (:mod:`monitor.web.health_views`). /healthz
+answers 200 when the database answers and the scheduler ticked recently (or this process is a
+standby waiting for the leader lock), else 503; the JSON body says why. /metrics is Prometheus
+text from prometheus-client.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
@@ -21,8 +21,6 @@ from sqlalchemy import text
 from monitor.pipeline import Outcome
 from monitor.scheduler import HEARTBEAT, Health
 from storage.store import Store
-
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 class Metrics:
@@ -103,32 +101,18 @@ def health_report(store: Store, health: Health) -> tuple[bool, dict[str, Any]]:
     return report["database"] == "ok" and ticking, report
 
 
-def make_app(store: Store, health: Health, metrics: Metrics) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app for /healthz and /metrics."""
+def serve_in_thread(
+    app: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 4
+) -> Any:
+    """Serve ``app`` with waitress in a daemon thread; return the server.
 
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/healthz":
-            ok, report = health_report(store, health)
-            body = json.dumps(report).encode()
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json")],
-            )
-            return [body]
-        if path == "/metrics":
-            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
-            return [generate_latest(metrics.registry)]
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found\n"]
-
-    return app
-
-
-def serve_in_thread(app: Callable[..., Iterable[bytes]], host: str, port: int) -> Any:
-    """Serve ``app`` with waitress in a daemon thread; return the server (``.close()``)."""
+    The server is bound when this returns (``.effective_port`` is the port, useful with port
+    0); ``.close()`` stops it. Raises OSError when the address cannot be bound.
+    """
     from waitress.server import create_server
 
-    server = create_server(app, host=host, port=port, threads=2, clear_untrusted_proxy_headers=True)
+    server = create_server(
+        app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
+    )
     threading.Thread(target=server.run, name="web", daemon=True).start()
     return server
