@@ -291,3 +291,18 @@ def test_storage_refuses_a_stale_version_directly(site: Site) -> None:
     )
     with pytest.raises(DraftConflict, match="changed by a"):
         reviews.decide(draft, Decision(action="approve", reviewer="b", expected_version=1))
+
+
+def test_odd_input_is_a_clear_400_not_a_crash(site: Site) -> None:
+    client = site.client("reviewer")
+    assert client.get("/?until=9999-12-31").status_code == 400
+    assert client.get("/?source=a%00b").status_code == 400
+    draft = site.draft_for("money")
+    values = form_of(client, draft) | {"action": "edit", "paragraph": "nul \x00 here"}
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 400
+    anonymous = site.client()
+    token = csrf_token(anonymous, "/login")
+    response = anonymous.post(
+        "/login", data={"email": "a\x00@b.org", "password": "x", "csrf_token": token}
+    )
+    assert response.status_code == 400

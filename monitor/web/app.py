@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, abort, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -111,6 +111,7 @@ def create_app(
         app.register_blueprint(blueprint)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     csrf.exempt(api.bp)  # token auth in a header: no cookie, so no cross-site forgery
+    app.before_request(_refuse_nul)
     app.before_request(_authenticate)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -124,6 +125,13 @@ def create_app(
 def _secret_key(accounts: Accounts) -> str:
     """From the environment, else generated once and kept in the database (shared by all)."""
     return os.environ.get(SECRET_ENV) or accounts.setting("secret_key", secrets.token_hex(32))
+
+
+def _refuse_nul() -> None:
+    """A NUL character in a query or form is never meant (and PostgreSQL cannot store it)."""
+    values = [*request.args.values(), *(request.form.values() if request.form else ())]
+    if any("\x00" in value for value in values):
+        abort(400, "The request contains a NUL character; nothing was changed.")
 
 
 def _authenticate() -> Response | None:

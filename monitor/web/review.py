@@ -31,9 +31,9 @@ def _date(value: str | None, *, end: bool = False) -> datetime | None:
         return None
     try:
         day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        abort(400, f"{value!r} is not a date (YYYY-MM-DD)")
-    return day + timedelta(days=1) if end else day
+        return day + timedelta(days=1) if end else day
+    except (ValueError, OverflowError):
+        abort(400, f"{value!r} is not a date (YYYY-MM-DD) this app can use")
 
 
 def queue_filter(args: Any, status: str = "pending") -> QueueFilter:
