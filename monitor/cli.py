@@ -168,8 +168,35 @@ def sources_list(ctx: Context, as_json: bool) -> None:
         return
     for item in items:
         last = item["last_checked_at"] or "never checked"
-        status = item["last_status"] or "-"
+        status = "paused" if item["paused"] else item["last_status"] or "-"
         click.echo(f"{item['id']:<40} {item['kind']:<8} {item['every']:<10} {status:<13} {last}")
+
+
+@sources.command("pause")
+@click.argument("source_id")
+@pass_ctx
+def sources_pause(ctx: Context, source_id: str) -> None:
+    """Stop the scheduled checks of a source (and of what it found) until 'sources resume'."""
+    _set_paused(ctx, source_id, True)
+
+
+@sources.command("resume")
+@click.argument("source_id")
+@pass_ctx
+def sources_resume(ctx: Context, source_id: str) -> None:
+    """Resume the scheduled checks of a paused source."""
+    _set_paused(ctx, source_id, False)
+
+
+def _set_paused(ctx: Context, source_id: str, paused: bool) -> None:
+    from storage.accounts import Accounts
+
+    with _errors():
+        store = ctx.store()
+        store.set_paused(source_id, paused)
+        action = "source-pause" if paused else "source-resume"
+        Accounts(store.engine).audit("cli", action, source_id, {})
+    click.echo(f"{source_id}: {'paused' if paused else 'resumed'}")
 
 
 def _try_rows(ctx: Context) -> list[Any]:
@@ -194,6 +221,7 @@ def _source_item(source: Source, row: Any) -> dict[str, Any]:
         "last_changed_at": getattr(row, "last_changed_at", None),
         "last_status": getattr(row, "last_status", None),
         "last_error": getattr(row, "last_error", None),
+        "paused": bool(getattr(row, "paused", False)),
     }
 
 

@@ -267,6 +267,10 @@ class Service:
             return
         config = self.config
         source = self.sources.get(source_id) or config.get(source_id)
+        paused = self.store.paused_ids()
+        if paused and (source.id in paused or source.parent in paused):
+            log.info("check %s skipped: paused", source.id)
+            return
         outcomes = run_cycle(config, [source], self.store, workers=1, fetcher=self._fetcher)
         if any(o.source not in self.sources for o in outcomes):
             self._schedule_new(config)

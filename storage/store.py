@@ -354,6 +354,19 @@ class Store:
         with self.session() as session:
             return list(session.scalars(select(SourceRow).order_by(SourceRow.id)))
 
+    def paused_ids(self) -> set[str]:
+        """Sources whose schedule an admin paused."""
+        with self.session() as session:
+            return set(session.scalars(select(SourceRow.id).where(SourceRow.paused)))
+
+    def set_paused(self, source_id: str, paused: bool) -> None:
+        """Pause or resume a source's scheduled checks."""
+        with self.session() as session, session.begin():
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                raise StorageError(f"no source {source_id!r} in the database (check it once first)")
+            row.paused = paused
+
     def checks(self, source_id: str, limit: int = 50) -> list[CheckRow]:
         """The most recent checks of a source, newest first."""
         query = (

@@ -1,4 +1,4 @@
-"""review app: users, API tokens, settings, audit log, recipients; decisions keep edits
+"""review app: users, API tokens, settings, audit log, recipients, paused sources; edits kept
 
 Revision ID: 0006
 Revises: 0005
@@ -78,6 +78,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_recipients")),
         sa.UniqueConstraint("email", name=op.f("uq_recipients_email")),
     )
+    with op.batch_alter_table("sources") as batch:
+        batch.add_column(
+            sa.Column("paused", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("decisions") as batch:
         batch.add_column(sa.Column("draft_version", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("data_json", sa.Text(), nullable=True))
@@ -87,6 +91,8 @@ def downgrade() -> None:
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("data_json")
         batch.drop_column("draft_version")
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("paused")
     op.drop_table("recipients")
     op.drop_table("audit_log")
     op.drop_table("app_settings")
