@@ -156,10 +156,13 @@ def status(ctx: Context, as_json: bool) -> None:
 def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
     now = datetime.now(UTC)
     due, failing, never = [], [], []
+    paused = sorted(r.id for r in rows.values() if getattr(r, "paused", False))
     for source in config.sources:
         row = rows.get(source.id)
         last = getattr(row, "last_checked_at", None)
-        if last is None:
+        if source.id in paused:
+            pass
+        elif last is None:
             never.append(source.id)
         elif source.schedule.interval and last + source.schedule.interval <= now:
             due.append(source.id)
@@ -172,6 +175,7 @@ def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[
         "sources": len(config.sources),
         "never_checked": never,
         "due": due,
+        "paused": paused,
         "failing": failing,
         "last_check": max(checked) if checked else None,
         "counts": counts,
@@ -187,7 +191,10 @@ def _print_status(summary: dict[str, Any]) -> None:
         f"stored: {counts['checks']} checks, {counts['snapshots']} versions, "
         f"{counts['changes']} changes"
     )
-    click.echo(f"due now: {len(summary['due'])}   never checked: {len(summary['never_checked'])}")
+    click.echo(
+        f"due now: {len(summary['due'])}   never checked: {len(summary['never_checked'])}"
+        + (f"   paused: {', '.join(summary['paused'])}" if summary["paused"] else "")
+    )
     if not summary["failing"]:
         click.echo("failing: none")
     for item in summary["failing"]:

@@ -39,3 +39,17 @@ def test_paused_source_is_skipped_by_the_scheduler_until_resumed(
     finally:
         service._fetcher.close()
         engine.dispose()
+
+
+def test_status_lists_paused_sources_and_not_as_due(
+    tmp_path: Path, page_server: PageServer, sqlite_url: str
+) -> None:
+    monitor = Monitor(tmp_path, page_server, sqlite_url)
+    url = page_server.url("/guidance/kinship-money")
+    monitor.configure(f"{{id: money, name: Money, url: '{url}', kind: html, every: 1s}}")
+    page_server.set("/guidance/kinship-money", PAGE.format(allowance=BEFORE, contact="x"))
+    monitor.check()
+    monitor.run("sources", "pause", "money")
+    summary = json.loads(monitor.run("status", "--json").output)
+    assert summary["paused"] == ["money"] and summary["due"] == []
+    assert "paused: money" in monitor.run("status").output
