@@ -36,13 +36,22 @@ from monitor.relevance.signals import (
     entry_of,
     is_act,
 )
-from monitor.relevance.text import dates, figures, fold_text, sentences, term_key, term_pattern
+from monitor.relevance.text import (
+    dates,
+    figures,
+    fold_text,
+    sentences,
+    table_counts,
+    term_key,
+    term_pattern,
+)
 from monitor.render import heading_label, render_terminal
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 GOOD_PROGRESS = "Good progress"
 MAX_SENTENCES = 4
 MAX_EVIDENCE = 6
+MAX_AMENDMENTS_NAMED = 3  # in a history line; the paragraph lists the others
 SENTENCE_CHARS = 320
 _FISCAL_EVENT = re.compile(
     r"\b(?:(?:Autumn|Spring) (?:Budget|Statement)|Spending Review|King’s Speech|King's Speech"
@@ -237,8 +246,34 @@ def _bill_event_name(events: tuple[BillEvent, ...], bill: str) -> str:
         return f"the {_stage_words(event.label)} of the {event.subject or bill}"
     if event.kind == "amendment":
         verb = f"being {_decision(event)}" if _decided(event) else "being tabled"
-        return f"{event.label} to the {bill} {verb}"
+        return f"{_amendment_labels(_alike(event, events))} to the {bill} {verb}"
     return f"publication of '{event.label}' for the {bill}"
+
+
+def _alike(main: BillEvent, events: tuple[BillEvent, ...]) -> list[BillEvent]:
+    """The main amendment and the other amendments of the change in the same state (tabled,
+    or the same decision), each once, the main one first."""
+    alike = {main.label: main}
+    for event in events:
+        if event.kind == "amendment" and _state(event) == _state(main):
+            alike.setdefault(event.label, event)
+    return list(alike.values())
+
+
+def _state(event: BillEvent) -> str:
+    return _decision(event) if _decided(event) else "tabled"
+
+
+def _amendment_labels(events: list[BillEvent]) -> str:
+    """``"Amendment 22"``; ``"Amendments 22 and 39"``; ``"Amendment 4 and New clause 60"``."""
+    labels = [e.label for e in events[:MAX_AMENDMENTS_NAMED]]
+    more = len(events) - len(labels)
+    if len(labels) > 1 and all(label.startswith("Amendment ") for label in labels):
+        labels = [label.removeprefix("Amendment ") for label in labels]
+        labels[0] = f"Amendments {labels[0]}"
+    if more:
+        labels.append(f"{more} more")
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
 
 
 def _main_event(events: tuple[BillEvent, ...]) -> BillEvent:
@@ -475,19 +510,23 @@ def _stage_sentence(event: BillEvent, facts: _Facts, when: str) -> str:
 
 
 def _other_events(facts: _Facts) -> list[str]:
-    """The bill's other events, one short clause each."""
+    """The bill's other events, one short clause each: events of other kinds first, then the
+    other amendments (each is news of its own, with its subject)."""
     main = _main_event(facts.events)
     others = [e for e in facts.events if e is not main and e.kind != main.kind]
-    described = dict.fromkeys(_event_clause(e) for e in others)
+    if main.kind == "amendment":
+        others += [e for e in facts.events if e.kind == "amendment" and e.label != main.label]
+    described = dict.fromkeys(_event_clause(e, subject=e.kind == main.kind) for e in others)
     return [f"Also: {'; '.join(list(described)[:4])}."] if described else []
 
 
-def _event_clause(event: BillEvent) -> str:
+def _event_clause(event: BillEvent, *, subject: bool = False) -> str:
     if event.kind == "publication":
         return f"new publication {event.line}"
     if event.kind == "amendment":
+        about = f" ({event.subject})" if subject and event.subject else ""
         decision = f" — {event.decision}" if event.decision else ""
-        return f"{event.label}{decision}"
+        return f"{event.label}{about}{decision}"
     return event.line
 
 
@@ -553,7 +592,8 @@ def _sentence_value(sentence: str, terms: dict[str, float]) -> float:
         return 0.0
     folded = fold_text(sentence)
     matched = sum(w for t, w in terms.items() if term_key(t) in folded and _has(t, folded))
-    value = matched + 2 * len(figures(sentence)) + 0.5 * bool(re.search(r"\d", sentence))
+    counted = len(figures(sentence)) + min(len(table_counts(sentence)), 2)  # a row of counts
+    value = matched + 2 * counted + 0.5 * bool(re.search(r"\d", sentence))
     value += 1.5 * min(len(dates(sentence)), 1) + 3 * min(len(_INSTRUMENT.findall(sentence)), 1)
     value += 0.75 * min(len(_named_bodies(sentence)), 2)
     if QUESTION_RE.match(sentence):

@@ -327,3 +327,32 @@ def test_an_unknown_host_is_not_the_subject_of_a_sentence() -> None:
 def test_known_hosts_name_their_body() -> None:
     doc = document_from_lines("# Kinship\nText.")
     assert organisation(doc, "https://lawcom.gov.uk/project/kinship") == "the Law Commission"
+
+
+def test_several_amendments_tabled_together_are_all_named() -> None:
+    old = "# Children’s Wellbeing and Schools Bill\n## Status\nCurrent stage: Committee stage\n"
+    new = old + (
+        "## Amendments\n### Committee stage (House of Commons)\n2 amendments tabled\n"
+        "- Amendment 22 (Kinship local offer: consultation of kinship carers) — No decision\n"
+        "- Amendment 39 (Kinship local offer: publication of comments) — No decision\n"
+    )
+    item = make(old, new, kind="parliament-bill", url=BILL, sections=("early-arrangements",))
+    assessment, result = drafted(item)
+    assert assessment.kind == "bill-amendment"
+    assert "following Amendments 22 and 39 to the Children’s Wellbeing" in result.history_line
+    assert "Amendment 39 (Kinship local offer: publication of comments)" in result.paragraph
+
+
+def test_a_table_of_counts_is_quoted_with_its_figures() -> None:
+    new = """\
+    # Special Guardianship Orders
+    To ask the Secretary of State for Justice, how many children are subject to a special guardianship order in England.
+    The following table from the Family Court Statistics Quarterly gives the number of children involved in special guardianship orders.
+    | Orders | 2020 | 2021 |
+    | Public | 5,234 | 5,858 |
+    | Private | 1,192 | 1,254 |
+    """  # noqa: E501
+    url = "https://questions-statements.parliament.uk/written-questions/detail/2022-06-16/19711"
+    assessment, result = drafted(make(None, new, kind="html", url=url))
+    assert assessment.relevant and assessment.sections[0] == "data"
+    assert "5,858" in result.paragraph and "1,254" in result.paragraph

@@ -700,3 +700,30 @@ def test_repeated_finds_on_the_same_texts_give_the_same_hits() -> None:
     weights = {"kinship carer": 2.0, "kinship": 1.0}
     claimed = find(weights, texts, weights)
     assert ("kinship", "title") not in {(h.term, h.place) for h in claimed}
+
+
+def test_a_written_answer_must_name_kinship_care_itself() -> None:
+    question = (
+        "# Adoption and Kinship Care: Special Educational Needs\n"
+        "To ask the Secretary of State for Education, what steps she is taking to capture the "
+        "needs of adoptive and kinship families as part of the SEND White Paper.\n"
+    )
+    generic = question + (
+        "The department is committed to ensuring parents and carers play a central role in "
+        "shaping the future special educational needs system through our National Conversation."
+    )
+    named = question + (
+        "Virtual school heads now promote the education of children in kinship care, and the "
+        "SEND White Paper will set out support for kinship families."
+    )
+    url = "https://questions-statements.parliament.uk/written-questions/detail/2026-02-09/1"
+    assert not judged(change(None, generic, kind="html", url=url)).relevant
+    assert judged(change(None, named, kind="html", url=url)).relevant
+
+
+def test_rows_of_counts_in_a_table_count_as_figures_for_data() -> None:
+    old = "# Special guardianship orders made\nOrders made in England, by type of proceedings."
+    new = old + "\n| Public | 5,234 | 5,858 |\n| Private | 1,192 | 1,254 |"
+    years = old + "\n| Orders | 2020 | 2021 |"
+    assert judged(change(old, new)).sections[:1] == ("data",)
+    assert not judged(change(old, years)).relevant

@@ -31,6 +31,7 @@ from monitor.relevance.feedback import Feedback
 from monitor.relevance.matching import (
     NEW_PUBLICATION_WEIGHT,
     PLACE_WEIGHT,
+    QUESTION_RE,
     Hit,
     Place,
     Texts,
@@ -56,7 +57,15 @@ from monitor.relevance.signals import (
     is_data,
     outside_england,
 )
-from monitor.relevance.text import figures, fold_term, fold_text, people_counts, term_pattern, words
+from monitor.relevance.text import (
+    figures,
+    fold_term,
+    fold_text,
+    people_counts,
+    table_counts,
+    term_pattern,
+    words,
+)
 
 LISTING_KINDS = frozenset({"govuk-search", "feed"})
 HEADING_NAMES_SECTION = 3.0
@@ -265,9 +274,13 @@ def _section_weights(
 
 
 def _counts(ctx: _Change) -> list[str]:
-    """Counts of people in the changed words (a figure about kinship families is data)."""
-    changed = " ".join(p.text for p in ctx.texts.pieces if p.side == "new" and any(p.changed))
-    return people_counts(changed)
+    """Counts of people in the changed words (a figure about kinship families is data), and
+    rows of counts in a changed table (official figures are tables more often than prose)."""
+    new = [p for p in ctx.texts.pieces if p.side == "new" and any(p.changed)]
+    rows = [
+        p.text for p in new if (p.hunk.new_text or "").startswith("| ") and table_counts(p.text)
+    ]
+    return people_counts(" ".join(p.text for p in new)) + rows
 
 
 def _counts_here(ctx: _Change, hit: Hit, weight: float) -> bool:
@@ -422,21 +435,38 @@ def _names_document(text: str | None) -> bool:
 
 def _anchored(ctx: _Change, profiles: Profiles, events: list[BillEvent]) -> bool:
     """Kinship care is in play: in the change, its headings, its title or the page's intro
-    (and always on the kinship tracker itself)."""
+    (and always on the kinship tracker itself). An answer to a parliamentary question must
+    name it itself: the question (and the title Parliament gives it) only frames the answer."""
     if ctx.change.source_kind == "tracker":
         return True
-    if any(hit.count for hit in find(profiles.anchors, ctx.texts)):
+    answered = _answers_a_question(ctx)
+    framing: set[Place] = {"asked", "title"} if answered else set()
+    if any(hit.count for hit in find(profiles.anchors, ctx.texts) if hit.place not in framing):
         return True
     if (
-        _page_intro_anchored(ctx.change.new, profiles)
+        _page_intro_anchored(ctx.change.new, profiles, skip_questions=answered)
         and ctx.change.source_kind not in LISTING_KINDS
     ):
         return True
     return bool(ctx.change.sections) and any(e.kind != "amendment" for e in events)
 
 
-def _page_intro_anchored(document: Document, profiles: Profiles) -> bool:
-    intro = [b.text for b in document.blocks[:4] if b.kind is not BlockKind.LINK_LIST]
+def _answers_a_question(ctx: _Change) -> bool:
+    """The change is a parliamentary question with its answer: a new question and other new
+    words besides it."""
+    new = [p for p in ctx.texts.pieces if p.side == "new" and any(p.changed)]
+    asked = [p for p in new if QUESTION_RE.match(p.text)]
+    return bool(asked) and len(asked) < len(new)
+
+
+def _page_intro_anchored(
+    document: Document, profiles: Profiles, *, skip_questions: bool = False
+) -> bool:
+    intro = [
+        b.text
+        for b in document.blocks[:4]
+        if b.kind is not BlockKind.LINK_LIST and not (skip_questions and QUESTION_RE.match(b.text))
+    ]
     intro_texts = Texts((), (), " ".join(intro), ())
     return any(hit.count for hit in find(profiles.anchors, intro_texts))
 

@@ -202,6 +202,16 @@ def people_counts(text: str) -> list[str]:
     return list(dict.fromkeys(" ".join(m.group().split()) for m in PEOPLE_COUNT_RE.finditer(text)))
 
 
+_COUNT_CELL = re.compile(r"(?!(?:19|20)\d\d$)(?:\d{1,3}(?:,\d{3})+|\d+)")
+
+
+def table_counts(row: str) -> list[str]:
+    """The counts in a table row of figures (``"Public | 5,758 | 5,920"``): cells that are
+    whole numbers, not years; none unless the row has at least two."""
+    found = [c for c in (cell.strip() for cell in row.split(" | ")) if _COUNT_CELL.fullmatch(c)]
+    return found if len(found) >= 2 else []
+
+
 def figures(text: str) -> list[str]:
     """Money amounts, percentages and counts in ``text``, in order, without repeats."""
     found = (" ".join(m.group().split()) for m in FIGURE_RE.finditer(text))
