@@ -727,3 +727,11 @@ def test_rows_of_counts_in_a_table_count_as_figures_for_data() -> None:
     years = old + "\n| Orders | 2020 | 2021 |"
     assert judged(change(old, new)).sections[:1] == ("data",)
     assert not judged(change(old, years)).relevant
+
+
+def test_the_blind_splits_load_and_keep_their_shape() -> None:
+    for folder, split in (("blind", "blind"), ("blind2", "blind2"), ("blind3", "blind3")):
+        cases = load_cases(ROOT / "tests" / "relevance_cases" / folder, ROOT / "tests" / "fixtures")
+        assert cases and {c.split for c in cases} == {split}
+        assert sum(not c.expected.relevant for c in cases) / len(cases) >= 0.40
+    assert len(load_cases(ROOT / "tests" / "relevance_cases" / "blind3")) >= 20
