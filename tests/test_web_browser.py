@@ -94,3 +94,37 @@ def test_reviewer_edits_approves_rejects_and_exports(
     assert (ARTIFACTS / "review-queue.png").stat().st_size > 10_000
     assert (ARTIFACTS / "review-draft.png").stat().st_size > 10_000
     page.close()
+
+
+def test_a_phone_sized_screen_and_a_keyboard_can_do_everything(
+    browser: Browser, served: tuple[Site, str]
+) -> None:
+    """At 390px nothing is wider than the screen; a keyboard user sees where focus is."""
+    site, base = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    log_in(page, base)
+    wider = "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    assert not page.evaluate(wider), "the queue scrolls sideways"
+    page.screenshot(path=str(ARTIFACTS / "review-queue-390.png"), full_page=True)
+    for path in (f"/drafts/{site.draft_for('money')}", "/sources/", "/sources/money"):
+        page.goto(base + path)
+        assert not page.evaluate(wider), f"{path} scrolls sideways"
+    page.goto(base + f"/drafts/{site.draft_for('money')}")
+    page.screenshot(path=str(ARTIFACTS / "review-draft-390.png"), full_page=True)
+
+    page.keyboard.press("Tab")  # the first stop: the skip link, shown when focused
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+    page.get_by_label("Update-history line").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # focus by keyboard, so :focus-visible applies
+    ring = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; })()"
+    )
+    assert ring[0] == "solid" and ring[1] >= 3, ring
+    page.close()

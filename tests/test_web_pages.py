@@ -13,6 +13,7 @@ import io
 import os
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 
 from flask.testing import FlaskClient
 
@@ -306,9 +307,9 @@ def test_the_sources_page_lists_every_source_with_its_state(site: Site) -> None:
     for source_id, name in (("money", "Kinship care financial support"), ("leave", "Kinship")):
         assert f'href="/sources/{source_id}"' in page
         assert name in page
-    assert page.count(">html</span>") == 3  # kind
-    assert page.count("<td>6h</td>") == 3  # the default schedule
-    assert page.count(">changed</span>") == 3  # last status
+    assert page.count(">Web page</span>") == 3  # kind, in words
+    assert page.count(">every 6 hours</td>") == 3  # the default schedule, in words
+    assert page.count(">Changed</span>") == 3  # last status
     detail = client.get("/sources/money").get_data(as_text=True)
     versions = site.store.snapshots("money")
     assert len(versions) == 2
@@ -316,7 +317,7 @@ def test_the_sources_page_lists_every_source_with_its_state(site: Site) -> None:
         assert f'<option value="{version.id}"' in detail
     assert 'action="/sources/money/diff"' in detail
     assert "Kinship care: financial support" in detail  # a version's title
-    assert "<td>200</td>" in detail  # a check's HTTP status
+    assert '<td data-label="HTTP status">200</td>' in detail  # a check's HTTP status
     assert f"from={versions[0].id}&amp;to={versions[1].id}" in detail
 
 
@@ -350,7 +351,7 @@ def test_unknown_sources_and_versions_are_not_found(site: Site) -> None:
     ):
         response = client.get(path)
         assert response.status_code == 404, path
-        assert "Not found" in response.get_data(as_text=True), path
+        assert "Page not found" in response.get_data(as_text=True), path
 
 
 def test_a_source_removed_from_sources_yaml_keeps_its_history(site: Site) -> None:
@@ -457,7 +458,7 @@ def test_admins_change_roles_deactivate_and_revoke_tokens(site: Site) -> None:
     assert accounts.token_user(site.tokens["reviewer"]) is None
     page = admin.get("/admin/users").get_data(as_text=True)
     assert "Revoked token" in page
-    assert page.count(">Revoke</button>") == 2
+    assert page.count(">Revoke<span") == 2
     assert admin.post("/admin/tokens/999999/revoke", data={"csrf_token": token}).status_code == 404
     assert (
         admin.post(
@@ -467,9 +468,9 @@ def test_admins_change_roles_deactivate_and_revoke_tokens(site: Site) -> None:
     )
 
     audit = admin.get("/admin/audit").get_data(as_text=True)
-    for action in ("user update", "token revoke"):
+    for action in ("changed user", "revoked API token"):
         assert action in audit
-    assert audit.count(f"<td>{USERS['admin']}</td>") >= 4  # the actor of each change
+    assert audit.count(f'<td data-label="Who">{USERS["admin"]}</td>') >= 4  # each change's actor
 
 
 def test_admins_cannot_demote_or_deactivate_themselves(site: Site) -> None:
@@ -493,6 +494,111 @@ def test_the_audit_page_shows_draft_decisions(site: Site) -> None:
     approve(reviewer, money)
     page = site.client("admin").get("/admin/audit").get_data(as_text=True)
     assert f'href="/drafts/{money}"' in page
-    assert f"<td>{USERS['reviewer']}</td>" in page
+    assert f'<td data-label="Who">{USERS["reviewer"]}</td>' in page
     assert "approved" in page
-    assert "user add" in page  # the fixture's users, added by "test"
+    assert "added user" in page  # the fixture's users, added by "test"
+
+
+# --- accessibility and plain words -------------------------------------------------------
+
+
+class _Structure(HTMLParser):
+    """What a page offers people using a keyboard or a screen reader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang = ""
+        self.h1 = 0
+        self.skip_link = ""
+        self.main_id = ""
+        self.label_for: set[str] = set()
+        self.controls: list[tuple[str, dict[str, str], bool]] = []  # tag, attrs, inside a label
+        self.buttons: list[str] = []
+        self._labels = 0
+        self._button: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.lang = found.get("lang", "")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "a" and found.get("class") == "skip-link" and not self.skip_link:
+            self.skip_link = found.get("href", "")
+        elif tag == "main":
+            self.main_id = found.get("id", "")
+        elif tag == "label":
+            self._labels += 1
+            if "for" in found:
+                self.label_for.add(found["for"])
+        elif tag in ("input", "select", "textarea"):
+            if found.get("type") not in ("hidden", "submit"):
+                self.controls.append((tag, found, self._labels > 0))
+        elif tag == "button":
+            self._button = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self._labels -= 1
+        elif tag == "button" and self._button is not None:
+            self.buttons.append("".join(self._button).strip())
+            self._button = None
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button.append(data)
+
+
+def _structure(body: str) -> _Structure:
+    parsed = _Structure()
+    parsed.feed(body)
+    return parsed
+
+
+def test_every_page_has_one_h1_a_skip_link_and_labelled_controls(site: Site) -> None:
+    admin = site.client("admin")
+    approve(admin, site.draft_for("money"))
+    pages = {
+        path: admin.get(path)
+        for path in (
+            "/",
+            "/?kind=bill-stage",
+            f"/drafts/{site.draft_for('money')}",
+            f"/drafts/{site.draft_for('leave')}",
+            *READ_PAGES[:1],
+            *READ_PAGES[4:],
+            *ADMIN_PAGES,
+            "/admin/recipients/",
+            "/drafts/999999",
+            "/sources/nope",
+        )
+    }
+    pages["/login"] = site.client().get("/login")
+    pages["403"] = site.client("viewer").get("/admin/users")
+    for path, response in pages.items():
+        page = _structure(response.get_data(as_text=True))
+        assert page.lang == "en-GB", path
+        assert page.h1 == 1, (path, page.h1)
+        assert page.skip_link == "#main" and page.main_id == "main", path
+        for tag, attrs, wrapped in page.controls:
+            named = wrapped or attrs.get("id") in page.label_for or attrs.get("aria-label")
+            assert named, (path, tag, attrs)
+        assert all(page.buttons), (path, page.buttons)  # every button says what it does
+
+
+def test_kinds_statuses_and_schedules_read_as_words() -> None:
+    from monitor.web.sources import check_status_label, schedule_text, source_kind_label
+
+    assert [schedule_text(s) for s in ("6h", "1d", "30m", "1s", "2w")] == [
+        "every 6 hours",
+        "every day",
+        "every 30 minutes",
+        "every second",
+        "every 2 weeks",
+    ]
+    assert schedule_text("0 7 * * 1-5") == "timetable 0 7 * * 1-5"
+    assert schedule_text("not scheduled") == "not scheduled"
+    assert source_kind_label("parliament-bill") == "Parliament bill"
+    assert source_kind_label("some-new-kind") == "Some new kind"
+    assert check_status_label("not-modified") == check_status_label("unchanged") == "No change"
+    assert check_status_label("error") == "Failed"

@@ -306,3 +306,77 @@ def test_odd_input_is_a_clear_400_not_a_crash(site: Site) -> None:
         "/login", data={"email": "a\x00@b.org", "password": "x", "csrf_token": token}
     )
     assert response.status_code == 400
+
+
+# --- reading the draft page for the first time ---------------------------------------------
+
+
+def test_quoted_evidence_shows_removed_and_added_words_not_diff_markup() -> None:
+    from monitor.web.review import quoted
+
+    text = "Status: [-Slow-]{+Good+} progress; {+<script>alert(1)</script>+} [-a & b-]"
+    assert str(quoted(text)) == (
+        "Status: <del>Slow</del><ins>Good</ins> progress; "
+        "<ins>&lt;script&gt;alert(1)&lt;/script&gt;</ins> <del>a &amp; b</del>"
+    )
+    assert str(quoted("<b>no markers</b>")) == "&lt;b&gt;no markers&lt;/b&gt;"
+
+
+def test_draft_page_quotes_and_kinds_read_as_words(site: Site) -> None:
+    client = site.client("viewer")
+    page = client.get(f"/drafts/{site.draft_for('money')}").get_data(as_text=True)
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", page, re.S)
+    assert quotes and any("<ins>" in quote for quote in quotes)
+    assert not any("{+" in quote or "[-" in quote for quote in quotes)
+    assert "<dt>Kind of change</dt><dd>Content amended</dd>" in page
+    assert "out of 1: how closely the change matches" in page  # the score explained
+    queue = client.get("/").get_data(as_text=True)
+    assert '<span class="tag">Content amended</span>' in queue
+    assert ">content-amended<" not in queue
+    assert '<option value="bill-stage">Bill stage</option>' in queue  # the filter, in words
+
+
+def test_draft_page_says_what_to_do_first(site: Site) -> None:
+    draft = site.draft_for("money")
+    page = site.client("reviewer").get(f"/drafts/{draft}").get_data(as_text=True)
+    assert page.index("Why this draft exists") < page.index("The draft update")
+    assert '<ol class="steps">' in page and 'href="#evidence-heading"' in page
+    assert ">Approve update</button>" in page and ">Reject draft</button>" in page
+    viewer = site.client("viewer").get(f"/drafts/{draft}").get_data(as_text=True)
+    assert '<ol class="steps">' not in viewer and "a reviewer or an admin decides them" in viewer
+
+
+def test_a_conflict_says_what_the_other_reviewer_did(site: Site) -> None:
+    draft = site.draft_for("leave")
+    alice, bob = site.client("reviewer"), site.client("admin")
+    alice_form, bob_form = form_of(alice, draft), form_of(bob, draft)
+    assert alice.post(f"/drafts/{draft}", data=alice_form | {"action": "edit"}).status_code == 302
+    response = bob.post(f"/drafts/{draft}", data=bob_form | {"action": "approve"})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"{USERS['reviewer']} edited it on " in page  # not "editd"
+    assert "it is now <strong>waiting for review</strong>" in page
+
+
+def test_an_empty_queue_says_what_to_do_next(site: Site) -> None:
+    client = site.client("reviewer")
+    filtered = client.get("/?kind=bill-stage").get_data(as_text=True)
+    assert "No draft matches these filters" in filtered and "Clear the filters" in filtered
+    for draft in site.draft_ids():
+        values = form_of(client, draft) | {"action": "reject", "reason": "duplicate"}
+        assert client.post(f"/drafts/{draft}", data=values).status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert "Nothing is waiting for review" in page
+    assert 'href="/approved/"' in page and 'href="/sources/"' in page
+    assert '<table class="queue' not in page
+
+
+def test_times_read_the_same_way_everywhere() -> None:
+    from datetime import UTC, datetime
+
+    from monitor.web.app import _when
+
+    moment = datetime(2026, 3, 5, 9, 7, 3, tzinfo=UTC)
+    assert _when(moment) == "5\u00a0Mar\u00a02026 09:07\u00a0UTC"
+    assert _when(moment, seconds=True) == "5\u00a0Mar\u00a02026 09:07:03\u00a0UTC"
+    assert _when(None) == "—"

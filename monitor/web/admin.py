@@ -26,6 +26,15 @@ ROLE_HELP = {
     "reviewer": "also approves, edits and rejects drafts",
     "admin": "also manages users and API tokens",
 }
+# the audit log's actions, as people say them (storage records "user-add" and so on)
+AUDIT_ACTIONS = {
+    "user-add": "added user",
+    "user-update": "changed user",
+    "token-create": "created API token",
+    "token-revoke": "revoked API token",
+    "recipient-save": "saved email settings",
+    "recipient-remove": "removed email settings",
+}
 
 
 def _admin() -> User:
@@ -179,6 +188,7 @@ def revoke_token(token_id: int) -> Response | tuple[str, int]:
 def audit() -> str:
     """Who did what and when: account changes and the latest draft decisions."""
     from monitor.web.app import web
+    from monitor.web.review import ACTION_VERBS, REASON_LABELS
 
     context = web()
     entries = [(row, _detail(row.detail)) for row in context.accounts.audit_log(AUDIT_SHOWN)]
@@ -188,6 +198,9 @@ def audit() -> str:
         entries=entries,
         decisions=[(d, source_id) for d, source_id, _ in decisions],
         limit=AUDIT_SHOWN,
+        verbs=ACTION_VERBS,
+        reasons=REASON_LABELS,
+        actions=AUDIT_ACTIONS,
     )
 
 

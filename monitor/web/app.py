@@ -118,6 +118,12 @@ def create_app(
     app.register_error_handler(HTTPException, _http_error)
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["fromjson"] = json.loads
+    app.jinja_env.filters["kind_label"] = review.kind_label
+    app.jinja_env.filters["quoted"] = review.quoted
+    app.jinja_env.filters["draft_status"] = review.draft_status_label
+    app.jinja_env.filters["source_kind"] = sources.source_kind_label
+    app.jinja_env.filters["check_status"] = sources.check_status_label
+    app.jinja_env.filters["schedule"] = sources.schedule_text
     app.context_processor(_template_globals)
     return app
 
@@ -189,16 +195,25 @@ def _http_error(error: HTTPException) -> Any:
     if request.blueprint == "api":
         return jsonify({"error": error.name, "detail": error.description}), error.code
     messages = {
-        403: "Your account's role does not allow this. Ask an admin.",
-        404: "There is nothing here.",
+        403: "Your account's role does not allow this. If you need it, ask an admin.",
+        404: "There is no page at this address: the link may be wrong, or what it pointed to "
+        "no longer exists.",
     }
     message = messages.get(error.code or 500, error.description)
     return render_template("error.html", code=error.code, message=message), error.code
 
 
-def _when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    """A UTC time for people (UTC is said in the page footer)."""
-    return value.strftime(fmt) if value else "—"
+def _when(value: datetime | None, seconds: bool = False) -> str:
+    """A UTC time for people, the same way on every page: "5 Mar 2026 09:07 UTC".
+
+    ``seconds`` adds them (":03") where several events can fall in one minute: checks, the
+    audit log, the audit trail. Non-breaking spaces: a time wraps only between its date and
+    its clock time.
+    """
+    if not value:
+        return "—"
+    clock = value.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return f"{value.day}\u00a0{value:%b}\u00a0{value.year} {clock}\u00a0UTC"
 
 
 def _template_globals() -> dict[str, Any]:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from monitor.relevance import KINDS
+from monitor.tracker import LEVEL_LABELS
 from monitor.web.auth import current_user, requires
 from monitor.web.sections import section_titles
 from storage.review import REASONS, Decision, DraftConflict, QueueFilter
@@ -21,8 +23,54 @@ REASON_LABELS = {
     "not-relevant": "Not relevant",
     "wrong-section": "Wrong section",
     "duplicate": "Duplicate",
-    "other": "Other (say why in the note)",
+    "other": "Other",
 }
+# what a reviewer reads instead of the assessment's kind slug (queue, filter, draft page)
+KIND_LABELS = {
+    "new-publication": "New publication",
+    "content-amended": "Content amended",
+    "bill-stage": "Bill stage",
+    "bill-amendment": "Bill amendment",
+    "consultation": "Consultation",
+    "data-release": "Data release",
+    "none": "Other change",
+}
+ACTION_VERBS = {"approve": "approved", "edit": "edited", "reject": "rejected", "reopen": "reopened"}
+DRAFT_STATUS_LABELS = {
+    "pending": "Waiting for review",
+    "approved": "Approved",
+    "rejected": "Rejected",
+}
+# a quoted hunk marks words like ``git diff --word-diff``: [-removed-] and {+added+}
+_WORD_DIFF = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+def kind_label(kind: str | None) -> str:
+    """An assessment kind in words ("Bill stage"), never a slug."""
+    if not kind:
+        return "—"
+    return KIND_LABELS.get(kind, kind.replace("-", " ").capitalize())
+
+
+def draft_status_label(status: str) -> str:
+    """A draft's status in words ("Waiting for review")."""
+    return DRAFT_STATUS_LABELS.get(status, status.capitalize())
+
+
+def quoted(text: str) -> Markup:
+    """A quoted hunk with its [-removed-] and {+added+} words as <del> and <ins>, escaped."""
+    parts: list[str] = []
+    end = 0
+    for match in _WORD_DIFF.finditer(text):
+        parts.append(str(escape(text[end : match.start()])))
+        removed, added = match.group(1), match.group(2)
+        if removed is not None:
+            parts.append(f"<del>{escape(removed)}</del>")
+        else:
+            parts.append(f"<ins>{escape(added)}</ins>")
+        end = match.end()
+    parts.append(str(escape(text[end:])))
+    return Markup("".join(parts))
 
 
 def _date(value: str | None, *, end: bool = False) -> datetime | None:
@@ -65,7 +113,11 @@ def queue() -> str:
         counts=context.reviews.section_counts(),
         sources=sorted(((r.id, r.name) for r in context.store.source_rows()), key=lambda x: x[1]),
         kinds=[k for k in KINDS if k != "none"],
+        filtered=any(request.args.get(key) for key in _FILTERS),
     )
+
+
+_FILTERS = ("section", "source", "kind", "since", "until")
 
 
 @dataclass(frozen=True)
@@ -135,6 +187,8 @@ def _draft_page(
         evidence=evidence,
         trail=context.reviews.history(draft_id),
         reasons=REASON_LABELS,
+        verbs=ACTION_VERBS,
+        statuses=list(LEVEL_LABELS.values()),
     )
 
 

@@ -8,6 +8,7 @@ escapes every piece of page text.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
@@ -25,6 +26,44 @@ from storage.store import SnapshotInfo
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 CHECKS_SHOWN = 50
 _FALLBACK_SCHEDULE = "1d"  # only to build a Source for a row that sources.yaml no longer has
+# what people read instead of the kind and status slugs of sources.yaml and the checks table
+SOURCE_KIND_LABELS = {
+    "html": "Web page",
+    "govuk": "GOV.UK page",
+    "parliament-bill": "Parliament bill",
+    "govuk-search": "GOV.UK search",
+    "feed": "News feed",
+    "tracker": "Policy tracker",
+    "pdf": "PDF document",
+}
+CHECK_STATUS_LABELS = {
+    "new": "First version",
+    "changed": "Changed",
+    "unchanged": "No change",
+    "not-modified": "No change",
+    "error": "Failed",
+}
+_UNIT_NAMES = {"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week"}
+_INTERVAL = re.compile(r"^(\d+)([smhdw])$")
+
+
+def source_kind_label(kind: str) -> str:
+    """A source kind in words ("GOV.UK page")."""
+    return SOURCE_KIND_LABELS.get(kind, kind.replace("-", " ").capitalize())
+
+
+def check_status_label(status: str) -> str:
+    """A check's result in words ("No change" for unchanged and not-modified alike)."""
+    return CHECK_STATUS_LABELS.get(status, status.replace("-", " ").capitalize())
+
+
+def schedule_text(schedule: str) -> str:
+    """``6h`` → "every 6 hours", ``1d`` → "every day"; a cron line stays as written."""
+    match = _INTERVAL.match(schedule)
+    if not match:
+        return f"timetable {schedule}" if len(schedule.split()) == 5 else schedule
+    amount, unit = int(match.group(1)), _UNIT_NAMES[match.group(2)]
+    return f"every {unit}" if amount == 1 else f"every {amount} {unit}s"
 
 
 @dataclass(frozen=True)
