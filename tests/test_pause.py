@@ -7,10 +7,12 @@ from pathlib import Path
 
 from monitor.scheduler import Service
 from storage import db
+from storage.accounts import Accounts
 from storage.store import Store
 from tests.climonitor import Monitor
 from tests.pageserver import PageServer
 from tests.test_classify import BEFORE, PAGE
+from tests.webapp import Site, csrf_token
 
 
 def test_paused_source_is_skipped_by_the_scheduler_until_resumed(
@@ -53,3 +55,29 @@ def test_status_lists_paused_sources_and_not_as_due(
     summary = json.loads(monitor.run("status", "--json").output)
     assert summary["paused"] == ["money"] and summary["due"] == []
     assert "paused: money" in monitor.run("status").output
+
+
+def test_admin_pauses_and_resumes_a_source_in_the_app(site: Site) -> None:
+    client = site.client("admin")
+    token = csrf_token(client, "/sources/money")
+    response = client.post(
+        "/sources/money/pause", data={"csrf_token": token, "paused": "yes"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Paused the scheduled checks" in page and "Resume scheduled checks" in page
+    assert site.store.paused_ids() == {"money"}
+    assert "Paused" in client.get("/sources/").get_data(as_text=True)
+    client.post("/sources/money/pause", data={"csrf_token": token, "paused": "no"})
+    assert site.store.paused_ids() == set()
+    actions = [row.action for row in Accounts(site.store.engine).audit_log()]
+    assert actions[:2] == ["source-resume", "source-pause"]
+
+
+def test_only_admins_pause_sources(site: Site) -> None:
+    client = site.client("reviewer")
+    token = csrf_token(client, "/sources/money")
+    assert "Pause scheduled checks" not in client.get("/sources/money").get_data(as_text=True)
+    response = client.post("/sources/money/pause", data={"csrf_token": token, "paused": "yes"})
+    assert response.status_code == 403 and site.store.paused_ids() == set()
+    admin = site.client("admin")
+    assert admin.post("/sources/money/pause", data={"paused": "yes"}).status_code == 400

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NoReturn
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from monitor.config import Config, Schedule, Source
 from monitor.errors import MonitorError
 from monitor.web.approved import web_link
 from monitor.web.auth import requires
+from storage.errors import StorageError
 from storage.models import SourceRow
 from storage.store import SnapshotInfo
 
@@ -85,6 +87,7 @@ class SourceView:
     last_status: str | None
     last_error: str | None
     consecutive_failures: int
+    paused: bool = False
 
 
 def _view(source: Source | None, row: SourceRow | None) -> SourceView:
@@ -127,6 +130,7 @@ def _state(row: SourceRow | None) -> dict[str, Any]:
         "last_status": row.last_status if row else None,
         "last_error": row.last_error if row else None,
         "consecutive_failures": (row.consecutive_failures or 0) if row else 0,
+        "paused": bool(row.paused) if row else False,
     }
 
 
@@ -200,6 +204,29 @@ def source(source_id: str) -> str:
         default_to=versions[0].id if versions else None,
         previous={newer.id: older.id for newer, older in zip(versions, versions[1:], strict=False)},
     )
+
+
+@bp.route("/<source_id>/pause", methods=["POST"])
+@requires("admin")
+def pause(source_id: str) -> Response:
+    """Pause or resume the scheduled checks of a source (form field ``paused``: yes/no)."""
+    from monitor.web.app import web
+    from monitor.web.auth import current_user
+
+    view, _ = _find(source_id)
+    paused = request.form.get("paused") == "yes"
+    context = web()
+    try:
+        context.store.set_paused(source_id, paused)
+    except StorageError as error:
+        flash(str(error), "error")
+        return redirect(url_for("sources.source", source_id=source_id))
+    user = current_user()
+    actor = user.email if user else "?"
+    context.accounts.audit(actor, "source-pause" if paused else "source-resume", source_id, {})
+    verb = "Paused the scheduled checks of" if paused else "Resumed the scheduled checks of"
+    flash(f"{verb} {view.name}.", "success")
+    return redirect(url_for("sources.source", source_id=source_id))
 
 
 @bp.route("/<source_id>/diff")
