@@ -11,6 +11,11 @@ goes; the store replaces it with the id when it writes the draft and the message
 Each message gets an idempotency key and a Message-ID derived from it, so deciding twice (a
 retried batch) queues it once, and a resend after a crash carries the same Message-ID.
 Digests are built separately, on their schedule (:func:`digest_messages`).
+
+Chat and webhook channels (``notifications.channels``) get the same alerts, ops alerts and
+digests as people, by the same rules (sections, immediate, digest, ops), queued in the same
+outbox and transaction: recipient ``channel:NAME``, the same key with ``channel:NAME`` in
+place of the address, and a short text instead of the email (notifications/channels.py).
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from monitor.config import Config, Recipient, Source
+from monitor.config import Channel, Config, Recipient, Source
+from notifications import channels as chat
 from notifications.render import AlertItem, Rendered, render_alert, render_digest, render_ops
 from storage.store import DRAFT_ID_TOKEN, CheckRecord, SourceState, Store
 
@@ -56,11 +62,25 @@ def _alerts(config: Config, source: Source, record: CheckRecord) -> list[dict[st
         return []
     section = (assessment.get("sections") or [None])[0]
     people = [r for r in settings.recipients if r.immediate and r.wants(section)]
-    if not people:
+    channels = [c for c in settings.channels if c.immediate and c.wants(section)]
+    if not people and not channels:
         return []
-    rendered = render_alert(_item(config, source, record, draft, assessment))
+    item = _item(config, source, record, draft, assessment)
     key = f"alert:{source.id}:{record.content_hash}"
-    return [_message(f"{key}:{p.email}", "alert", p.email, rendered) for p in people]
+    messages = []
+    if people:
+        rendered = render_alert(item)
+        messages += [_message(f"{key}:{p.email}", "alert", p.email, rendered) for p in people]
+    if channels:
+        short = chat.render_alert_text(item)
+        messages += [_to_channel(key, "alert", c, short) for c in channels]
+    return messages
+
+
+def _to_channel(key: str, kind: str, channel: Channel, rendered: Rendered) -> dict[str, Any]:
+    """The outbox row of a message to a channel: recipient and key end in ``channel:NAME``."""
+    to = chat.recipient(channel.name)
+    return _message(f"{key}:{to}", kind, to, rendered)
 
 
 def _item(
@@ -116,13 +136,21 @@ def _ops(
     failing = record.status == "error" and before + 1 == threshold
     recovered = record.status != "error" and before >= threshold
     people = [r for r in settings.recipients if r.ops]
-    if not (failing or recovered) or not people:
+    channels = [c for c in settings.channels if c.ops]
+    if not (failing or recovered) or not (people or channels):
         return []
     failures = before + 1 if failing else before
-    rendered = render_ops(source.name, source.id, source.url, failures, record.error, recovered)
+    about = (source.name, source.id, source.url, failures, record.error, recovered)
     kind = "recovered" if recovered else "failing"
     key = f"ops:{kind}:{source.id}:{record.started_at.isoformat()}"
-    return [_message(f"{key}:{p.email}", "ops", p.email, rendered) for p in people]
+    messages = []
+    if people:
+        rendered = render_ops(*about)
+        messages += [_message(f"{key}:{p.email}", "ops", p.email, rendered) for p in people]
+    if channels:
+        short = chat.render_ops_text(*about)
+        messages += [_to_channel(key, "ops", c, short) for c in channels]
+    return messages
 
 
 def digest_messages(config: Config, store: Store, now: datetime | None = None) -> int:
@@ -131,25 +159,30 @@ def digest_messages(config: Config, store: Store, now: datetime | None = None) -
 
     now = now or datetime.now(UTC)
     queued = 0
-    for person in (r for r in effective_recipients(config, store.engine) if r.digest):
-        message = _digest(config, store, person, now)
+    takers: list[Recipient | Channel] = [
+        *(r for r in effective_recipients(config, store.engine) if r.digest),
+        *(c for c in config.notifications.channels if c.digest),
+    ]
+    for taker in takers:
+        message = _digest(config, store, taker, now)
         if message is not None:
             queued += store.enqueue([message])
     return queued
 
 
 def _digest(
-    config: Config, store: Store, person: Recipient, now: datetime
+    config: Config, store: Store, taker: Recipient | Channel, now: datetime
 ) -> dict[str, Any] | None:
-    since = store.last_digest(person.email)
-    rows = [(d, a) for d, a in store.relevant_since(since) if person.wants(d.primary_section)]
+    to = taker.email if isinstance(taker, Recipient) else chat.recipient(taker.name)
+    since = store.last_digest(to)
+    rows = [(d, a) for d, a in store.relevant_since(since) if taker.wants(d.primary_section)]
     review = [_digest_item(config, d, a) for d, a in rows if d.status == "pending"]
     info = [_digest_item(config, d, a) for d, a in rows if d.status != "pending"]
     if not review and not info and not config.notifications.digest_when_empty:
         return None
-    rendered = render_digest(review, info, since=since or now, until=now)
-    key = f"digest:{now:%Y-%m-%d}:{person.email}"
-    return _message(key, "digest", person.email, rendered)
+    render = render_digest if isinstance(taker, Recipient) else chat.render_digest_text
+    rendered = render(review, info, since=since or now, until=now)
+    return _message(f"digest:{now:%Y-%m-%d}:{to}", "digest", to, rendered)
 
 
 def _digest_item(config: Config, draft: Any, assessment: Any) -> AlertItem:
@@ -172,8 +205,12 @@ def _digest_item(config: Config, draft: Any, assessment: Any) -> AlertItem:
 
 
 def test_message(email: str) -> dict[str, Any]:
-    """A one-off message to check the SMTP settings."""
+    """A one-off message to check the SMTP settings (or a channel's, for ``channel:NAME``)."""
     now = datetime.now(UTC)
+    if chat.channel_name(email):
+        return _message(
+            f"test:{now.isoformat()}:{email}", "test", email, chat.render_test_text(now)
+        )
     text = f"This is a test message from policy-monitor, sent {now:%d %B %Y %H:%M} UTC."
     html = f"<!doctype html><html><body><p>{text}</p></body></html>"
     return _message(

@@ -2,6 +2,8 @@
 
 Registered on the same ``cli`` group as the everyday commands (see the end of monitor/cli.py).
 SMTP settings come from POLICY_MONITOR_SMTP_* environment variables (notifications/smtp.py).
+Messages to chat and webhook channels (recipient ``channel:NAME``) share the outbox and these
+commands; each channel's Apprise URL comes from the variable its ``url_env`` names.
 """
 
 from __future__ import annotations
@@ -90,7 +92,12 @@ def notify_send(ctx: Context, loop: bool, interval: float, as_json: bool) -> Non
     with _errors():
         config, store, smtp = ctx.config(), ctx.store(), _smtp()
         while True:
-            report = send_due(store, smtp, config.notifications.from_address)
+            report = send_due(
+                store,
+                smtp,
+                config.notifications.from_address,
+                channels=config.notifications.channels,
+            )
             _report(report, as_json)
             if not loop:
                 sys.exit(1 if report.failed else 0)
@@ -127,7 +134,10 @@ def _report(report: Any, as_json: bool) -> None:
 )
 @pass_ctx
 def notify_preview(ctx: Context, message_id: int, part: str, out: Path | None) -> None:
-    """Render a queued or sent message, to look at it (open the HTML in a browser)."""
+    """Render a queued or sent message, to look at it (open the HTML in a browser).
+
+    A message to a channel has no HTML: it is shown as posted (title, blank line, text)."""
+    from notifications.channels import channel_name, preview_text
     from notifications.smtp import build_message
 
     with _errors():
@@ -136,11 +146,20 @@ def notify_preview(ctx: Context, message_id: int, part: str, out: Path | None) -
         if not rows:
             raise MonitorError(f"no message {message_id}; see 'policy-monitor notify pending'")
         row = rows[0]
-        body = {
-            "html": row.html,
-            "text": row.text,
-            "eml": build_message(row, config.notifications.from_address).as_string(),
-        }[part]
+        if channel_name(row.recipient) and part == "eml":
+            raise MonitorError(
+                f"message {message_id} goes to {row.recipient}, not by email: "
+                "leave out --part eml to see its text"
+            )
+        body = (
+            preview_text(row)
+            if channel_name(row.recipient)
+            else {
+                "html": row.html,
+                "text": row.text,
+                "eml": build_message(row, config.notifications.from_address).as_string(),
+            }[part]
+        )
     if out is None:
         click.echo(body)
     else:
@@ -152,14 +171,22 @@ def notify_preview(ctx: Context, message_id: int, part: str, out: Path | None) -
 @click.argument("email")
 @pass_ctx
 def notify_test(ctx: Context, email: str) -> None:
-    """Send a test message to EMAIL now, to check the SMTP settings."""
+    """Send a test message to EMAIL now, to check the SMTP settings.
+
+    EMAIL may be channel:NAME, to check a channel of notifications.channels instead."""
     from monitor.alerts import test_message
+    from notifications.channels import channel_name
     from notifications.smtp import send_due
 
     with _errors():
         config, store = ctx.config(), ctx.store(migrate=True)
+        channels = config.notifications.channels
+        name = channel_name(email)
+        if name is not None and name not in {c.name for c in channels}:
+            known = ", ".join(f"channel:{c.name}" for c in channels) or "none"
+            raise MonitorError(f"no channel {name!r} in notifications.channels (known: {known})")
         store.enqueue([test_message(email)])
-        report = send_due(store, _smtp(), config.notifications.from_address)
+        report = send_due(store, _smtp(), config.notifications.from_address, channels=channels)
     _report(report, False)
     sys.exit(1 if report.failed else 0)
 

@@ -174,6 +174,25 @@ class Recipient(_Strict):
         return not self.sections or section in self.sections
 
 
+class Channel(_Strict):
+    """A chat or webhook channel (Slack, Teams, a webhook ...) reached through Apprise.
+
+    The Apprise URL holds the channel's secret, so it is never in sources.yaml: ``url_env``
+    names the environment variable that holds it (read when a message is sent).
+    """
+
+    name: str = Field(pattern=SLUG, max_length=60)  # outbox recipient "channel:NAME"
+    url_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=100)
+    sections: tuple[str, ...] = ()  # tracker section ids; empty means every section
+    immediate: bool = True  # a message per relevant change at or above alert_min_score
+    digest: bool = True  # the daily digest
+    ops: bool = False  # a source failing (and recovering)
+
+    def wants(self, section: str | None) -> bool:
+        """Whether this channel follows ``section``."""
+        return not self.sections or section in self.sections
+
+
 class NotificationSettings(_Strict):
     """Who gets which emails (the SMTP server comes from environment variables)."""
 
@@ -184,6 +203,15 @@ class NotificationSettings(_Strict):
     failure_threshold: int = Field(3, ge=1, le=100)
     review_url: str | None = None  # e.g. "https://monitor.example.org/drafts/{id}"
     recipients: tuple[Recipient, ...] = ()
+    channels: tuple[Channel, ...] = ()  # chat and webhook channels, through Apprise
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channel_names(cls, channels: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        names = [c.name for c in channels]
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"channel names must be unique: {', '.join(twice)} given twice")
+        return channels
 
 
 class ReviewSettings(_Strict):

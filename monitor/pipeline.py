@@ -348,7 +348,7 @@ def _cycle(
     discovered: list[DerivedSpec] = []
     for source, inspection in _inspect_all(sources, states, fetcher, workers):
         record = attach_change(store, source, states[source.id], inspection, relevance)
-        if config.notifications.recipients:
+        if config.notifications.recipients or config.notifications.channels:
             messages = check_messages(config, source, states[source.id], record)
             record = replace(record, messages=messages)
         pending.append((source, record))

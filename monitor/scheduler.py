@@ -197,8 +197,12 @@ class Service:
         """Send what is due in the outbox (failures stay queued, retried with backoff)."""
         from notifications.smtp import SmtpSettings, send_due
 
+        settings = self.config.notifications
         report = send_due(
-            self.store, SmtpSettings.from_env(), self.config.notifications.from_address
+            self.store,
+            SmtpSettings.from_env(),
+            settings.from_address,
+            channels=settings.channels,
         )
         if report.sent or report.failed:
             log.info(

@@ -19,6 +19,9 @@ through ``POLICY_MONITOR_SMTP_CA_FILE``, never by turning verification off.
 Delivery is at least once with a stable Message-ID: if the process dies after the server
 accepted a message but before it was marked sent, it is sent again with the same Message-ID,
 which mail systems use to drop duplicates.
+
+Rows whose recipient is ``channel:NAME`` are not email: :func:`send_due` hands them to
+notifications/channels.py, which posts them through Apprise.
 """
 
 from __future__ import annotations
@@ -26,12 +29,14 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from notifications.channels import ChannelLike, ChannelSender, channel_name
 from storage.store import Store
 
 RETRY_BASE = timedelta(minutes=1)
@@ -171,13 +176,57 @@ def connect_error(settings: SmtpSettings, exc: Exception) -> str:
 
 
 def send_due(
-    store: Store, settings: SmtpSettings, from_address: str, now: datetime | None = None
+    store: Store,
+    settings: SmtpSettings,
+    from_address: str,
+    now: datetime | None = None,
+    channels: Sequence[ChannelLike] = (),
 ) -> SendReport:
-    """Send every due message; a failure keeps it queued with exponential backoff."""
+    """Send every due message; a failure keeps it queued with exponential backoff.
+
+    Rows for ``channel:NAME`` go through Apprise to the channel of that name in ``channels``
+    (notifications/channels.py), the others over SMTP; the same backoff applies to both.
+    """
     now = now or datetime.now(UTC)
     due = store.outbox_due(now)
     if not due:
         return SendReport(0, 0)
+    to_channels = [row for row in due if channel_name(row.recipient)]
+    emails = [row for row in due if not channel_name(row.recipient)]
+    reports = []
+    if emails:
+        reports.append(_send_emails(store, settings, emails, from_address, now))
+    if to_channels:
+        reports.append(_send_to_channels(store, to_channels, channels, now))
+    return SendReport(
+        sum(r.sent for r in reports),
+        sum(r.failed for r in reports),
+        "; ".join(r.error for r in reports if r.error) or None,
+    )
+
+
+def _send_to_channels(
+    store: Store, due: list[Any], channels: Sequence[ChannelLike], now: datetime
+) -> SendReport:
+    """Post channel rows through Apprise; each is marked sent only when Apprise said so."""
+    sender = ChannelSender(channels)
+    sent = failed = 0
+    errors: dict[str, str] = {}  # the first error of each channel, for the report
+    for row in due:
+        problem = sender.send(row)
+        if problem is not None:
+            failed += 1
+            errors.setdefault(row.recipient, problem)
+            store.outbox_failed(row.id, problem, _retry_at(now, row.attempts))
+            continue
+        store.outbox_sent(row.id)
+        sent += 1
+    return SendReport(sent, failed, "; ".join(errors.values()) or None)
+
+
+def _send_emails(
+    store: Store, settings: SmtpSettings, due: list[Any], from_address: str, now: datetime
+) -> SendReport:
     try:
         client = _connect(settings)
     except (OSError, smtplib.SMTPException, CaFileError) as exc:

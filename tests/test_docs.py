@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from monitor import cli as cli_module
 from monitor.config import (
+    Channel,
     Defaults,
     HostPolicy,
     NotificationSettings,
@@ -170,6 +171,7 @@ MODELS: list[tuple[type[BaseModel], str]] = [
     (NotificationSettings, "notifications."),
     (ReviewSettings, "review."),
     (Recipient, "notifications.recipients[]."),
+    (Channel, "notifications.channels[]."),
     (HostPolicy, "defaults.host."),
     (HostPolicy, "hosts.<host>."),
     (SourceConfig, "sources[]."),
