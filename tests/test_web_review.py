@@ -380,3 +380,35 @@ def test_times_read_the_same_way_everywhere() -> None:
     assert _when(moment) == "5\u00a0Mar\u00a02026 09:07\u00a0UTC"
     assert _when(moment, seconds=True) == "5\u00a0Mar\u00a02026 09:07:03\u00a0UTC"
     assert _when(None) == "—"
+
+
+def test_draft_page_shows_the_section_as_the_tracker_publishes_it(site: Site) -> None:
+    from sqlalchemy.orm import Session
+
+    from storage.models import TrackerSectionRow
+    from storage.store import utcnow
+
+    snapshot = site.store.snapshots("money")[-1].id
+    with Session(site.store.engine) as session, session.begin():
+        session.add(
+            TrackerSectionRow(
+                source_id="money",
+                section_id="financial-allowances",
+                position=5,
+                title="Financial allowances",
+                status="Slow progress",
+                status_level="lagging",
+                previous_status="Good progress",
+                previous_status_date="September 2023",
+                happening_now="The government has announced a <b>£40 million</b> trial.",
+                should_happen_next="A national allowance for every kinship carer.",
+                snapshot_id=snapshot,
+                updated_at=utcnow(),
+            )
+        )
+    page = site.client("viewer").get(f"/drafts/{site.draft_for('money')}").get_data(as_text=True)
+    assert "section today" in page and "Slow progress" in page
+    assert "before: Good progress, September 2023" in page
+    assert "&lt;b&gt;£40 million&lt;/b&gt; trial" in page  # tracker text is escaped too
+    leave = site.client("viewer").get(f"/drafts/{site.draft_for('leave')}").get_data(as_text=True)
+    assert "section today" not in leave  # no stored tracker section for it

@@ -185,11 +185,22 @@ def _draft_page(
         form=form or _form_values(row),
         conflict=conflict,
         evidence=evidence,
+        tracker=_tracker_section(row.draft.primary_section),
         trail=context.reviews.history(draft_id),
         reasons=REASON_LABELS,
         verbs=ACTION_VERBS,
         statuses=list(LEVEL_LABELS.values()),
     )
+
+
+def _tracker_section(section_id: str | None) -> Any:
+    """The draft's section as the watched tracker last published it (None if not stored)."""
+    from monitor.web.app import web
+
+    if not section_id:
+        return None
+    rows = [r for r in web().store.tracker_sections() if r.section_id == section_id]
+    return max(rows, key=lambda r: r.updated_at) if rows else None
 
 
 def _form_values(row: Row) -> dict[str, str]:
