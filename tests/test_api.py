@@ -4,7 +4,7 @@ the OpenAPI document (it matches the routes, validates, and real responses confo
 Every response these tests receive is also checked against the OpenAPI document (status code
 documented for the operation, JSON body valid against its schema), so the document cannot
 drift from what the app really sends. On top of that, schemathesis generates requests for
-every GET operation and checks the responses the same way.
+every operation and checks the responses the same way.
 """
 
 from __future__ import annotations
@@ -82,6 +82,10 @@ class Api:
     def post(self, path: str, body: Any, role: str | None = "reviewer") -> TestResponse:
         return self.call("POST", path, role, json=body)
 
+    def act(self, path: str, role: str | None = "admin") -> TestResponse:
+        """A POST without a body (pause, resume)."""
+        return self.call("POST", path, role)
+
     def call(
         self, method: str, path: str, role: str | None, *, headers: Any = None, **kwargs: Any
     ) -> TestResponse:
@@ -121,6 +125,7 @@ def test_sources(api: Api) -> None:
     assert money["schedule"] == "6h"  # the default of sources.yaml
     assert money["last_status"] == "changed" and money["last_error"] is None
     assert money["consecutive_failures"] == 0
+    assert {s["paused"] for s in listing["items"]} == {False}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00", money["last_checked_at"])
     assert api.get("/sources/nope").status_code == 404
     assert api.get("/sources/NOT%20AN%20ID").get_json()["error"] == "Not Found"
@@ -261,6 +266,8 @@ def test_urls_without_a_route_answer_json_too(api: Api) -> None:
     assert response.get_json()["error"] == "Method Not Allowed"
     assert "GET" in response.headers["Allow"]
     assert client.get("/api/v1/drafts/1/approve").status_code == 401
+    response = client.get("/api/v1/sources/money/pause", headers=api.headers("admin"))
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
     assert client.get("/apiv1").status_code == 302  # not the API: the login page
 
 
@@ -276,7 +283,12 @@ def test_tokens_are_required(api: Api) -> None:
         {"Authorization": api.site.tokens["admin"]},
     ]
     for headers in refused:
-        for method, path in (("GET", "/sources"), ("GET", "/drafts/1"), ("POST", "/drafts/1/edit")):
+        for method, path in (
+            ("GET", "/sources"),
+            ("GET", "/drafts/1"),
+            ("POST", "/drafts/1/edit"),
+            ("POST", "/sources/money/pause"),
+        ):
             response = api.call(method, path, None, headers=headers, json={"version": 1})
             assert response.status_code == 401, (headers, path)
             assert response.get_json() == {
@@ -285,6 +297,7 @@ def test_tokens_are_required(api: Api) -> None:
             }
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.site.store.counts_by_status() == {"pending": 3}  # nothing was decided
+    assert api.site.store.paused_ids() == set()  # nor paused
 
 
 def test_a_session_cookie_is_not_a_token(api: Api) -> None:
@@ -319,6 +332,63 @@ def test_a_viewer_cannot_decide(api: Api) -> None:
     detail = api.json(f"/drafts/{draft_id}")
     assert (detail["version"], detail["status"], detail["history"]) == (1, "pending", [])
     assert api.post(f"/drafts/{draft_id}/edit", bodies["edit"], role="admin").status_code == 200
+
+
+# -- pausing sources -------------------------------------------------------------------------
+
+
+def source_audit(api: Api) -> list[tuple[str, str, str]]:
+    """(actor, action, target) of the audit log's source entries, oldest first."""
+    rows = Accounts(api.site.store.engine).audit_log()
+    return [(r.actor, r.action, r.target) for r in reversed(rows) if r.action.startswith("source-")]
+
+
+def test_an_admin_pauses_and_resumes_a_source(api: Api) -> None:
+    paused = api.act("/sources/money/pause")
+    assert paused.status_code == 200, paused.get_json()
+    assert paused.get_json()["paused"] is True
+    assert paused.get_json() == api.json("/sources/money")  # the source as GET answers it
+    assert api.site.store.paused_ids() == {"money"}
+    listing = api.json("/sources")["items"]
+    assert {s["id"]: s["paused"] for s in listing} == {"leave": False, "money": True, "xss": False}
+    again = api.call("POST", "/sources/money/pause", "admin", json={"ignored": True})
+    assert again.status_code == 200 and again.get_json()["paused"] is True  # a body is ignored
+
+    resumed = api.act("/sources/money/resume")
+    assert resumed.status_code == 200
+    assert resumed.get_json()["paused"] is False
+    assert api.json("/sources/money")["paused"] is False
+    assert api.site.store.paused_ids() == set()
+    admin = USERS["admin"]
+    assert source_audit(api) == [
+        (admin, "source-pause", "money"),
+        (admin, "source-pause", "money"),
+        (admin, "source-resume", "money"),
+    ]
+
+
+def test_only_admins_pause_sources(api: Api) -> None:
+    for role in ("reviewer", "viewer"):
+        for action in ("pause", "resume"):
+            response = api.act(f"/sources/money/{action}", role=role)
+            assert response.status_code == 403, (role, action)
+            assert response.get_json() == {
+                "error": "Forbidden",
+                "detail": f"this needs the admin role; the token belongs to a {role}",
+            }
+    assert api.site.store.paused_ids() == set()
+    assert api.json("/sources/money")["paused"] is False
+    assert source_audit(api) == []
+
+
+def test_pausing_an_unknown_source_is_404(api: Api) -> None:
+    for action in ("pause", "resume"):
+        response = api.act(f"/sources/nope/{action}")
+        assert response.status_code == 404
+        assert response.get_json() == {"error": "Not Found", "detail": "no source 'nope'"}
+        assert api.act(f"/sources/NOT%20AN%20ID/{action}").status_code == 404
+    assert api.site.store.paused_ids() == set()
+    assert source_audit(api) == []
 
 
 # -- decisions -------------------------------------------------------------------------------
@@ -507,7 +577,7 @@ def test_routes_and_openapi_paths_are_the_same(bare_app: Flask) -> None:
     }
     assert routes - documented == set(), "routes missing from the OpenAPI document"
     assert documented - routes == set(), "OpenAPI paths that are not routes"
-    assert len(routes) == 14
+    assert len(routes) == 16
 
 
 def test_openapi_document_is_valid() -> None:
@@ -553,8 +623,11 @@ def generated_cases(operation: Any, known: dict[str, list[Any]]) -> st.SearchStr
     return strategy
 
 
-def run_schemathesis(site: Site, methods: set[str], role: str, examples: int) -> list[str]:
-    """Generate requests for the operations with ``methods``; every response must conform."""
+def run_schemathesis(
+    site: Site, methods: set[str], role: str, examples: int, under: str = "/"
+) -> list[str]:
+    """Generate requests for the operations with ``methods`` whose path starts with ``under``;
+    every response must conform."""
     token = {"Authorization": f"Bearer {site.tokens[role]}"}
     schema = schemathesis.openapi.from_wsgi(f"{PREFIX}/openapi.json", site.app, headers=token)
     with site.store.session() as session:
@@ -567,7 +640,7 @@ def run_schemathesis(site: Site, methods: set[str], role: str, examples: int) ->
     tested = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.method.upper() not in methods:
+        if operation.method.upper() not in methods or not operation.path.startswith(under):
             continue
 
         @hypothesis.given(case=generated_cases(operation, known), current=st.booleans())
@@ -603,5 +676,14 @@ def test_get_responses_conform_to_the_openapi_document(site: Site) -> None:
 @pytest.mark.usefixtures("hypothesis_home")
 def test_decision_responses_conform_to_the_openapi_document(site: Site) -> None:
     """The same for approve, edit and reject with generated bodies (200, 404, 409 or 422)."""
-    tested = run_schemathesis(site, {"POST"}, "reviewer", examples=15)
+    tested = run_schemathesis(site, {"POST"}, "reviewer", examples=15, under="/drafts/")
     assert len(tested) == 3
+
+
+@pytest.mark.usefixtures("hypothesis_home")
+def test_pause_and_resume_responses_conform_to_the_openapi_document(site: Site) -> None:
+    """The same for pausing and resuming sources with an admin's token (200 or 404). They
+    change the database, but `site` is this test's own, and the requests are derandomized."""
+    tested = run_schemathesis(site, {"POST"}, "admin", examples=15, under="/sources/")
+    assert sorted(tested) == ["POST /sources/{source_id}/pause", "POST /sources/{source_id}/resume"]
+    assert source_audit(Api(site))  # some requests reached a real source and were audited

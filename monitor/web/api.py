@@ -1,7 +1,8 @@
 """JSON API under /api/v1: sources, checks, snapshots, changes, drafts and decisions.
 
 Every request carries ``Authorization: Bearer TOKEN`` (``policy-monitor tokens create``); the
-token acts with its user's role: reading needs ``viewer``, deciding on drafts ``reviewer``.
+token acts with its user's role: reading needs ``viewer``, deciding on drafts ``reviewer``,
+pausing and resuming a source's scheduled checks ``admin``.
 Errors are JSON ``{"error", "detail"}`` (see docs/api.md); the routes, parameters and shapes
 are described by the OpenAPI document in :mod:`monitor.web.openapi`, served at
 ``/api/v1/openapi.json`` (a test keeps the two in step).
@@ -146,6 +147,37 @@ def snapshots(source_id: str) -> Response:
     query = select(SnapshotRow).where(SnapshotRow.source_id == source_id)
     order = (SnapshotRow.fetched_at.desc(), SnapshotRow.id.desc())
     return jsonify(_paged(query, order, _snapshot))
+
+
+@bp.route("/sources/<source_id>/pause", methods=["POST"])
+@requires("admin")
+def pause_source(source_id: str) -> Response:
+    """Pause the source's scheduled checks (explicit checks still run); audited."""
+    return _set_paused(source_id, True)
+
+
+@bp.route("/sources/<source_id>/resume", methods=["POST"])
+@requires("admin")
+def resume_source(source_id: str) -> Response:
+    """Resume the source's scheduled checks; audited."""
+    return _set_paused(source_id, False)
+
+
+def _set_paused(source_id: str, paused: bool) -> Response:
+    """As the app's pause button (monitor.web.sources.pause): set, audit, answer the source."""
+    from monitor.web.app import web
+    from monitor.web.auth import current_user
+
+    _source_row(source_id)
+    context = web()
+    try:
+        context.store.set_paused(source_id, paused)
+    except StorageError as error:  # the source went away between the two statements
+        abort(404, str(error))
+    user = current_user()
+    assert user is not None  # requires() made sure
+    context.accounts.audit(user.email, "source-pause" if paused else "source-resume", source_id, {})
+    return jsonify(_source(_source_row(source_id), _schedules()))
 
 
 @bp.route("/snapshots/<int:snapshot_id>")
@@ -480,6 +512,7 @@ def _source(row: SourceRow, schedules: Mapping[str, str]) -> dict[str, Any]:
         "last_status": row.last_status,
         "last_error": row.last_error,
         "consecutive_failures": row.consecutive_failures or 0,
+        "paused": bool(row.paused),
     }
 
 

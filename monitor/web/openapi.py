@@ -3,7 +3,7 @@
 
 Why by hand: Flask has no schema of its own, and the generators that fit it (apispec,
 flask-smorest, spectree) would add a dependency and rebuild every view around their own
-schema classes, for fourteen small routes. So the document is plain data here, next to the
+schema classes, for sixteen small routes. So the document is plain data here, next to the
 code it describes; ``tests/test_api.py`` keeps the two in step: the routes registered under
 /api/v1 must be exactly the paths and methods below, the document must validate against the
 OpenAPI 3.1 meta-schema, and schemathesis checks real responses against these schemas.
@@ -100,6 +100,10 @@ _SOURCE = {
     "last_status": _null(STRING),
     "last_error": _null(STRING),
     "consecutive_failures": INTEGER,
+    "paused": {
+        "type": "boolean",
+        "description": "An admin paused its scheduled checks (explicit checks still run).",
+    },
 }
 _CHECK = {
     "id": ID,
@@ -497,6 +501,21 @@ def _decision(operation_id: str, summary: str, body: str) -> dict[str, Any]:
     }
 
 
+def _source_action(operation_id: str, summary: str, description: str) -> dict[str, Any]:
+    """An admin's action on a source: no body; the answer is the source after it."""
+    return {
+        "post": {
+            "operationId": operation_id,
+            "summary": summary,
+            "description": f"Needs the admin role. {description} Recorded in the audit log "
+            "under the token's user's email. No request body.",
+            "tags": ["sources"],
+            "parameters": [{"$ref": "#/components/parameters/SourceId"}],
+            "responses": _responses(_ok("Source", "The source after the change."), "404"),
+        }
+    }
+
+
 def _paths() -> dict[str, Any]:
     page = ("Limit", "Offset")
     source_filter = _query("source", _SLUG, "Only this source's.")
@@ -514,6 +533,17 @@ def _paths() -> dict[str, Any]:
             params=("SourceId",),
             tag="sources",
             not_found=True,
+        ),
+        "/sources/{source_id}/pause": _source_action(
+            "pauseSource",
+            "Pause a source's scheduled checks",
+            "The scheduler skips the source (and the sources it found) until it is resumed; "
+            "explicit checks still run. Pausing a paused source changes nothing but is audited.",
+        ),
+        "/sources/{source_id}/resume": _source_action(
+            "resumeSource",
+            "Resume a source's scheduled checks",
+            "The scheduler checks the source again on its schedule.",
         ),
         "/sources/{source_id}/checks": _get(
             "listChecks",
@@ -622,8 +652,8 @@ def _document() -> dict[str, Any]:
             "title": "policy-monitor API",
             "version": "1",
             "description": "Sources, checks, versions, changes and drafted tracker updates; "
-            "reviewers approve, edit or reject drafts. Tokens: 'policy-monitor tokens create "
-            "EMAIL'. Guide: docs/api.md.",
+            "reviewers approve, edit or reject drafts; admins pause and resume sources. "
+            "Tokens: 'policy-monitor tokens create EMAIL'. Guide: docs/api.md.",
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearerAuth": []}],
@@ -644,7 +674,8 @@ def _document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A token from 'policy-monitor tokens create EMAIL'; it acts "
-                    "with its user's role (viewer reads, reviewer also decides).",
+                    "with its user's role (viewer reads, reviewer also decides, admin also pauses "
+                    "and resumes sources).",
                 }
             },
             "parameters": PARAMETERS,
