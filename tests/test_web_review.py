@@ -412,3 +412,17 @@ def test_draft_page_shows_the_section_as_the_tracker_publishes_it(site: Site) ->
     assert "&lt;b&gt;£40 million&lt;/b&gt; trial" in page  # tracker text is escaped too
     leave = site.client("viewer").get(f"/drafts/{site.draft_for('leave')}").get_data(as_text=True)
     assert "section today" not in leave  # no stored tracker section for it
+
+
+def test_login_page_warns_when_secure_cookies_cannot_work(site: Site) -> None:
+    site.app.config["SESSION_COOKIE_SECURE"] = True
+    client = site.client()
+    warning = "would not stay logged in"
+    remote = client.get("/login", base_url="http://monitor.example.org")
+    assert warning in remote.get_data(as_text=True)
+    for base in ("https://monitor.example.org", "http://localhost:8080", "http://[::1]:8080"):
+        assert warning not in client.get("/login", base_url=base).get_data(as_text=True), base
+    site.app.config["SESSION_COOKIE_SECURE"] = False
+    assert warning not in client.get("/login", base_url="http://monitor.example.org").get_data(
+        as_text=True
+    )

@@ -97,7 +97,9 @@ def login() -> Response | str | tuple[str, int]:
     from monitor.web.app import web
 
     if request.method == "GET":
-        return render_template("login.html", next=request.args.get("next", ""))
+        return render_template(
+            "login.html", next=request.args.get("next", ""), cookie_problem=_cookie_problem()
+        )
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
     found = web().accounts.credentials(email)
@@ -110,6 +112,18 @@ def login() -> Response | str | tuple[str, int]:
     session.permanent = True
     web().accounts.logged_in(found[0].id)
     return redirect(_safe_next(request.form.get("next")))
+
+
+def _cookie_problem() -> bool:
+    """Secure-only cookies over plain HTTP to another host: the browser would drop the login.
+
+    Browsers keep Secure cookies on http://localhost, so only other hosts are a problem.
+    """
+    from flask import current_app
+
+    local = urlsplit("//" + request.host).hostname in ("localhost", "127.0.0.1", "::1")
+    secure_only = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    return secure_only and not request.is_secure and not local
 
 
 @bp.route("/logout", methods=["POST"])
