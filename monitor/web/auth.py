@@ -88,6 +88,8 @@ def _safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("review.queue")
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):  # no header can carry them
+        return url_for("review.queue")
     return target
 
 

@@ -1,0 +1,53 @@
+"""Security and robustness of the review app and the JSON API: findings of a review, each
+proved here first (the test failed before its fix).
+
+Every test runs against the real app over SQLite and PostgreSQL (see tests/webapp.py).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from flask.testing import FlaskClient
+
+from tests.webapp import PASSWORD, USERS, Site, csrf_token
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOUR = 3600.0
+HUGE = "9" * 25  # no id is that large (ids are 32-bit), on either database
+
+
+def _form(site: Site, role: str, draft_id: int) -> tuple[FlaskClient, dict[str, str]]:
+    """A logged-in client and the draft form's values as a browser submits them."""
+    client = site.client(role)
+    page = client.get(f"/drafts/{draft_id}").get_data(as_text=True)
+    values = {
+        name: html.unescape(value)
+        for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)
+    }
+    for name, text in re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', page, re.S):
+        values[name] = html.unescape(text)
+    return client, values
+
+
+# --- logging in ---------------------------------------------------------------------------
+
+
+def test_a_next_link_with_control_characters_goes_to_the_queue(site: Site) -> None:
+    """A login link carrying CR/LF in ``next`` logged the user in and then crashed (500)."""
+    client = site.client()
+    for target in ("/\r\nSet-Cookie: pwned=1", "/sources/\n", "/\x7f"):
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/login")})
+        response = client.post(
+            "/login",
+            data={
+                "email": USERS["viewer"],
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client, "/login"),
+                "next": target,
+            },
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/"
+        assert "pwned" not in str(response.headers)
