@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import re
+import time
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.webapp import PASSWORD, USERS, Site, csrf_token
@@ -51,3 +53,40 @@ def test_a_next_link_with_control_characters_goes_to_the_queue(site: Site) -> No
         assert response.status_code == 302
         assert response.headers["Location"] == "/"
         assert "pwned" not in str(response.headers)
+
+
+def test_a_login_lasts_session_hours_however_often_it_is_used(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flask re-signs a permanent session cookie on every response, so a login used at least
+    every session_hours (or a stolen cookie replayed as often) never ended."""
+    now = time.time()
+    clock = [now - 13 * HOUR]  # the past: the test client's cookie jar uses the real clock
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    client = site.client("reviewer")  # logged in 13 hours ago (session_hours: 12)
+    clock[0] = now - 2 * HOUR
+    assert client.get("/").status_code == 200  # 11 hours after logging in: still in
+    clock[0] = now
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_an_expired_login_still_shows_the_reviewers_text_back(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the docs promise for an expired session: nothing is changed, the text comes back."""
+    now = time.time()
+    clock = [now - 13 * HOUR]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    draft = site.draft_for("money")
+    client, values = _form(site, "reviewer", draft)
+    clock[0] = now - 2 * HOUR
+    assert client.get("/").status_code == 200
+    clock[0] = now
+    values |= {"action": "edit", "paragraph": "My careful rewording."}
+    response = client.post(f"/drafts/{draft}", data=values)
+    assert response.status_code == 400
+    assert "My careful rewording." in response.get_data(as_text=True)
+    found = site.store.draft(draft)
+    assert found is not None and found[0].version == 1

@@ -105,6 +105,7 @@ def create_app(
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         TESTING=testing,
     )
+    app.before_request(_load_session_user)  # before the CSRF check (see load_session_user)
     csrf.init_app(app)
     blueprints = (auth, review, approved, sources, admin, recipients, health_views)
     for blueprint in (module.bp for module in blueprints):
@@ -140,14 +141,20 @@ def _refuse_nul() -> None:
         abort(400, "The request contains a NUL character; nothing was changed.")
 
 
-def _authenticate() -> Response | None:
-    """Load the user; send anyone not logged in to the login page (API: 401)."""
-    from monitor.web.api import authenticate_token
+def _load_session_user() -> None:
+    """The user of the session cookie, for the pages (the API ignores the cookie)."""
     from monitor.web.auth import load_session_user
+
+    if request.blueprint != "api":
+        load_session_user()
+
+
+def _authenticate() -> Response | None:
+    """Send anyone not logged in to the login page (API: check the token, else 401)."""
+    from monitor.web.api import authenticate_token
 
     if request.blueprint == "api":
         return authenticate_token()
-    load_session_user()
     if request.endpoint in PUBLIC_ENDPOINTS or g.get("user") is not None:
         return None
     if request.endpoint == "approved.feed" and web().config().review.public_feed:

@@ -9,6 +9,7 @@ Browsers authenticate with a signed session cookie; API clients send
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -68,11 +69,25 @@ def requires(role: str) -> Callable[[F], F]:
 
 
 def load_session_user() -> None:
-    """Put the logged-in, still active user of the session cookie on ``g``."""
+    """Put the logged-in, still active user of the session cookie on ``g``.
+
+    A login ends ``review.session_hours`` after it was made, however often it is used (Flask
+    re-signs a permanent session cookie on every response, so the cookie's age alone would
+    keep a busy login, or a stolen cookie replayed often enough, alive for ever). An ended
+    login clears the whole session, its CSRF token too: the app calls this before the CSRF
+    check, so a form posted then is refused like one from an expired cookie (nothing changes,
+    the reviewer's text is shown back).
+    """
+    from flask import current_app
+
     from monitor.web.app import web
 
     user_id = session.get("user_id")
     if user_id is None:
+        return
+    age = time.time() - float(session.get("login_at", 0))
+    if age > current_app.permanent_session_lifetime.total_seconds():
+        session.clear()
         return
     user = web().accounts.user(int(user_id))
     if user is None or not user.active:
@@ -111,6 +126,7 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("login.html", next=request.form.get("next", ""), email=email), 401
     session.clear()  # a fresh session on login (no fixation)
     session["user_id"] = found[0].id
+    session["login_at"] = time.time()
     session.permanent = True
     web().accounts.logged_in(found[0].id)
     return redirect(_safe_next(request.form.get("next")))
