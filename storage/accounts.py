@@ -96,6 +96,12 @@ class Accounts:
             row = session.scalar(query)
             return (_user(row), row.password_hash) if row else None
 
+    def session_user(self, user_id: int) -> tuple[User, str] | None:
+        """A logged-in user and their password hash, to check their session is still good."""
+        with self.session() as session:
+            row = session.get(UserRow, user_id)
+            return (_user(row), row.password_hash) if row else None
+
     def logged_in(self, user_id: int) -> None:
         """Record a successful login."""
         with self.session() as session, session.begin():

@@ -13,7 +13,9 @@ import time
 import pytest
 from flask.testing import FlaskClient
 
-from tests.webapp import PASSWORD, USERS, Site, csrf_token
+from monitor.web.auth import hash_password
+from storage.accounts import Accounts
+from tests.webapp import PASSWORD, USERS, Site, csrf_token, login
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HOUR = 3600.0
@@ -90,3 +92,22 @@ def test_an_expired_login_still_shows_the_reviewers_text_back(
     assert "My careful rewording." in response.get_data(as_text=True)
     found = site.store.draft(draft)
     assert found is not None and found[0].version == 1
+
+
+def test_a_password_reset_ends_the_logins_made_with_the_old_one(site: Site) -> None:
+    """Resetting a compromised password (even with the account deactivated meanwhile) left
+    every session cookie of the old password working."""
+    accounts = Accounts(site.store.engine)
+    reviewer = site.client("reviewer")
+    assert reviewer.get("/").status_code == 200
+    accounts.update_user(USERS["reviewer"], actor="test", password_hash=hash_password("x" * 12))
+    assert reviewer.get("/").status_code == 302
+    viewer = site.client("viewer")
+    accounts.update_user(USERS["viewer"], actor="test", active=False)
+    accounts.update_user(USERS["viewer"], actor="test", password_hash=hash_password("y" * 12))
+    accounts.update_user(USERS["viewer"], actor="test", active=True)
+    assert viewer.get("/").status_code == 302
+    login(viewer, USERS["viewer"], "y" * 12)  # the new password works
+    assert viewer.get("/").status_code == 200
+    accounts.update_user(USERS["viewer"], actor="test", role="reviewer")  # not a reset
+    assert viewer.get("/").status_code == 200

@@ -9,6 +9,7 @@ Browsers authenticate with a signed session cookie; API clients send
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -89,11 +90,16 @@ def load_session_user() -> None:
     if age > current_app.permanent_session_lifetime.total_seconds():
         session.clear()
         return
-    user = web().accounts.user(int(user_id))
-    if user is None or not user.active:
-        session.clear()
+    found = web().accounts.session_user(int(user_id))
+    if found is None or not found[0].active or session.get("password") != _mark(found[1]):
+        session.clear()  # deactivated, or the password was reset since this login
         return
-    g.user = user
+    g.user = found[0]
+
+
+def _mark(password_hash: str) -> str:
+    """What a session keeps of the password it logged in with: a new password ends it."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def _safe_next(target: str | None) -> str:
@@ -127,6 +133,7 @@ def login() -> Response | str | tuple[str, int]:
     session.clear()  # a fresh session on login (no fixation)
     session["user_id"] = found[0].id
     session["login_at"] = time.time()
+    session["password"] = _mark(found[1])
     session.permanent = True
     web().accounts.logged_in(found[0].id)
     return redirect(_safe_next(request.form.get("next")))
