@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 from flask.testing import FlaskClient
@@ -111,3 +112,24 @@ def test_a_password_reset_ends_the_logins_made_with_the_old_one(site: Site) -> N
     assert viewer.get("/").status_code == 200
     accounts.update_user(USERS["viewer"], actor="test", role="reviewer")  # not a reset
     assert viewer.get("/").status_code == 200
+
+
+# --- the Atom feed --------------------------------------------------------------------------
+
+
+def test_the_feed_survives_text_that_xml_cannot_carry(site: Site) -> None:
+    """One approved draft with a control character (from a page, the form or the API) made
+    the public feed a 500 for everyone."""
+    draft = site.draft_for("money")
+    response = site.app.test_client().post(
+        f"/api/v1/drafts/{draft}/approve",
+        json={"version": 1, "history_line": "28 Nov: a\x0bb\x1b[0m", "paragraph": "p\x01q"},
+        headers={"Authorization": f"Bearer {site.tokens['reviewer']}"},
+    )
+    assert response.status_code == 200
+    feed = site.client().get("/approved/feed.atom")
+    assert feed.status_code == 200
+    entry = ET.fromstring(feed.get_data()).find(f"{ATOM}entry")
+    assert entry is not None
+    assert entry.findtext(f"{ATOM}title") == "28 Nov: ab[0m"
+    assert entry.findtext(f"{ATOM}content") == "pq"

@@ -40,6 +40,8 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Markdown syntax that could turn page text into HTML, links or code when rendered
 _MARKDOWN_SPECIAL = re.compile(r"([\\`<>\[\]])")
+# characters XML 1.0 cannot carry: lxml refuses them, and one would make the whole feed a 500
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ def feed() -> Response:
     items = items[:FEED_ENTRIES]
     generator = FeedGenerator()
     generator.id(FEED_ID)
-    generator.title(settings.feed_title)
+    generator.title(_xml(settings.feed_title))
     generator.author({"name": "policy-monitor"})
     generator.link(href=url_for("approved.feed", _external=True), rel="self")
     generator.link(href=url_for("approved.index", _external=True), rel="alternate")
@@ -278,10 +280,15 @@ def feed() -> Response:
 
 def _entry(entry: Any, item: Item) -> None:
     entry.id(entry_id(item.draft_id))
-    entry.title(item.history_line)
+    entry.title(_xml(item.history_line))
     entry.updated(item.approved_at)
     entry.published(item.approved_at)
-    entry.content(item.paragraph, type="text")
+    entry.content(_xml(item.paragraph), type="text")
     if item.section_id:
-        entry.category(term=item.section_id, label=item.section)
-    entry.link(href=item.link or url_for("approved.index", _external=True), rel="alternate")
+        entry.category(term=item.section_id, label=_xml(item.section))
+    entry.link(href=_xml(item.link or url_for("approved.index", _external=True)), rel="alternate")
+
+
+def _xml(text: str) -> str:
+    """``text`` without the control characters XML cannot carry (page or reviewer text)."""
+    return _NOT_XML.sub("", text)
