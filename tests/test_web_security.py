@@ -133,3 +133,20 @@ def test_the_feed_survives_text_that_xml_cannot_carry(site: Site) -> None:
     assert entry is not None
     assert entry.findtext(f"{ATOM}title") == "28 Nov: ab[0m"
     assert entry.findtext(f"{ATOM}content") == "pq"
+
+
+# --- odd input: a clear 4xx, never a 500 ------------------------------------------------------
+
+
+def test_ids_too_large_to_exist_are_not_found(site: Site) -> None:
+    """The API refused such ids; the pages passed them to the database (500)."""
+    viewer, admin = site.client("viewer"), site.client("admin")
+    assert viewer.get(f"/drafts/{HUGE}").status_code == 404
+    token = csrf_token(admin, "/admin/users")
+    for path, data in (
+        (f"/admin/users/{HUGE}/role", {"role": "viewer"}),
+        (f"/admin/users/{HUGE}/active", {"active": "false"}),
+        (f"/admin/tokens/{HUGE}/revoke", {}),
+        (f"/drafts/{HUGE}", {"action": "edit", "version": "1", "history_line": "x"}),
+    ):
+        assert admin.post(path, data={"csrf_token": token, **data}).status_code == 404, path

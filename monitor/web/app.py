@@ -114,6 +114,7 @@ def create_app(
     csrf.exempt(api.bp)  # token auth in a header: no cookie, so no cross-site forgery
     app.before_request(_refuse_nul)
     app.before_request(_authenticate)
+    app.before_request(_refuse_impossible_ids)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -164,6 +165,17 @@ def _authenticate() -> Response | None:
     from flask import redirect, url_for
 
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _refuse_impossible_ids() -> None:
+    """An id in a page's path larger than any id can be (32-bit) is a 404 before the database
+    sees it: SQLite cannot bind it and PostgreSQL refuses it (a 500). The API checks its own."""
+    from monitor.web.api import MAX_ID
+
+    if request.blueprint == "api":
+        return
+    if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)
 
 
 def _metrics_token_ok() -> bool:
