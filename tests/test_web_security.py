@@ -150,3 +150,20 @@ def test_ids_too_large_to_exist_are_not_found(site: Site) -> None:
         (f"/drafts/{HUGE}", {"action": "edit", "version": "1", "history_line": "x"}),
     ):
         assert admin.post(path, data={"csrf_token": token, **data}).status_code == 404, path
+
+
+def test_version_numbers_that_are_not_plain_digits_are_clear_errors(site: Site) -> None:
+    """``str.isdigit`` accepts '²' (int() does not) and 5000 digits (int() refuses): 500s."""
+    viewer = site.client("viewer")
+    for value in ("²", "9" * 5000):
+        response = viewer.get("/sources/money/diff", query_string={"from": value})
+        assert response.status_code == 404, value
+    draft = site.draft_for("money")
+    client, values = _form(site, "reviewer", draft)
+    for value in ("²", "9" * 5000):
+        response = client.post(
+            f"/drafts/{draft}", data=values | {"action": "edit", "version": value}
+        )
+        assert response.status_code == 422, value
+    found = site.store.draft(draft)
+    assert found is not None and found[0].version == 1

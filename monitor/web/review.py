@@ -289,7 +289,7 @@ _FIELDS = (
 def _form_problem(action: str, form: dict[str, str]) -> str | None:
     if action not in ("approve", "edit", "reject"):
         return "Choose approve, save or reject."
-    if not form["version"].isdigit():
+    if not re.fullmatch(r"[0-9]{1,10}", form["version"]):  # isdigit() takes '²', int() not
         return "The form is missing the draft's version: reload the page."
     if action == "reject" and form["reason"] not in REASONS:
         return "Say why you reject this draft (choose a reason)."

@@ -269,7 +269,7 @@ def diff(source_id: str) -> str:
 def _version_id(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not value.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,10}", value.strip()):  # isdigit() takes '²', int() not
         _not_found(f"{value!r} is not a version number.")
     return int(value)
 
