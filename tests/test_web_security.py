@@ -167,3 +167,16 @@ def test_version_numbers_that_are_not_plain_digits_are_clear_errors(site: Site) 
         assert response.status_code == 422, value
     found = site.store.draft(draft)
     assert found is not None and found[0].version == 1
+
+
+def test_the_draft_form_refuses_a_section_that_does_not_exist(site: Site) -> None:
+    """The API refused an unknown primary_section; the form stored it (and taught it)."""
+    draft = site.draft_for("money")
+    client, values = _form(site, "reviewer", draft)
+    for action, extra in (("approve", {}), ("reject", {"reason": "wrong-section"})):
+        form = values | {"action": action, "primary_section": "no-such-section", **extra}
+        response = client.post(f"/drafts/{draft}", data=form)
+        assert response.status_code == 422, action
+    found = site.store.draft(draft)
+    assert found is not None
+    assert found[0].status == "pending" and found[0].primary_section != "no-such-section"

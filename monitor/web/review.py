@@ -291,6 +291,8 @@ def _form_problem(action: str, form: dict[str, str]) -> str | None:
         return "Choose approve, save or reject."
     if not re.fullmatch(r"[0-9]{1,10}", form["version"]):  # isdigit() takes '²', int() not
         return "The form is missing the draft's version: reload the page."
+    if form["primary_section"] and form["primary_section"] not in section_titles():
+        return "Choose the tracker section from the list."
     if action == "reject" and form["reason"] not in REASONS:
         return "Say why you reject this draft (choose a reason)."
     if action == "reject" and form["reason"] == "other" and not form["note"]:
