@@ -180,3 +180,26 @@ def test_the_draft_form_refuses_a_section_that_does_not_exist(site: Site) -> Non
     found = site.store.draft(draft)
     assert found is not None
     assert found[0].status == "pending" and found[0].primary_section != "no-such-section"
+
+
+def test_feed_links_use_the_configured_public_address_not_the_host_header(site: Site) -> None:
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    text = site.monitor.config.read_text()
+    site.monitor.config.write_text(
+        'notifications: {review_url: "https://monitor.example.org/drafts/{id}"}\n' + text
+    )
+    response = site.client().get("/approved/feed.atom", headers={"Host": "evil.example"})
+    root = ET.fromstring(response.get_data())
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{atom}link")}
+    assert links == {
+        "self": "https://monitor.example.org/approved/feed.atom",
+        "alternate": "https://monitor.example.org/approved/",
+    }
+    site.monitor.config.write_text(text)  # no review_url: the request's own address
+    root = ET.fromstring(site.client().get("/approved/feed.atom").get_data())
+    assert {link.get("href") for link in root.findall(f"{atom}link")} == {
+        "http://localhost/approved/feed.atom",
+        "http://localhost/approved/",
+    }

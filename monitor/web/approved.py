@@ -266,8 +266,8 @@ def feed() -> Response:
     generator.id(FEED_ID)
     generator.title(_xml(settings.feed_title))
     generator.author({"name": "policy-monitor"})
-    generator.link(href=url_for("approved.feed", _external=True), rel="self")
-    generator.link(href=url_for("approved.index", _external=True), rel="alternate")
+    generator.link(href=_absolute("approved.feed"), rel="self")
+    generator.link(href=_absolute("approved.index"), rel="alternate")
     generator.updated(items[0].approved_at if items else datetime.now(UTC))
     for item in items:
         _entry(generator.add_entry(order="append"), item)
@@ -286,7 +286,24 @@ def _entry(entry: Any, item: Item) -> None:
     entry.content(_xml(item.paragraph), type="text")
     if item.section_id:
         entry.category(term=item.section_id, label=_xml(item.section))
-    entry.link(href=_xml(item.link or url_for("approved.index", _external=True)), rel="alternate")
+    entry.link(href=_xml(item.link or _absolute("approved.index")), rel="alternate")
+
+
+def _absolute(endpoint: str) -> str:
+    """An absolute URL on the app's public address.
+
+    That is the scheme and host of ``notifications.review_url`` when it is set, so a cached
+    public feed never carries links built from a request's (untrusted) Host header; otherwise
+    the request's own address.
+    """
+    from urllib.parse import urlsplit
+
+    from monitor.web.app import web
+
+    public = urlsplit(web().config().notifications.review_url or "")
+    if public.scheme in ("http", "https") and public.netloc:
+        return f"{public.scheme}://{public.netloc}{url_for(endpoint)}"
+    return url_for(endpoint, _external=True)
 
 
 def _xml(text: str) -> str:
