@@ -124,7 +124,7 @@ def start_web(
             "is something else using the port? Pick another with --port"
         ) from None
     log.info(
-        "review app on http://%s:%d/ (health on /healthz, metrics on /metrics)",
+        "review app on http://%s:%s/ (health on /healthz, metrics on /metrics)",
         host,
         server.effective_port,
     )

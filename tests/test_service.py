@@ -173,6 +173,8 @@ def test_run_checks_on_schedule_serves_the_app_and_stops_cleanly(
 
     assert runner.stop(signal.SIGTERM) == 0
     assert "stopped cleanly" in runner.text()
+    assert f"review app on http://127.0.0.1:{port}/" in runner.text()
+    assert "Traceback" not in runner.text() and "Logging error" not in runner.text()
     assert counts(database_url)["snapshots"] == 1
 
 
