@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import URL, Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import ArgumentError, OperationalError, ProgrammingError
 
 from storage.errors import StorageError
 from storage.migrations import HEAD
@@ -24,14 +24,33 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def database_url(explicit: str | None = None) -> str:
     """``explicit``, else ``$POLICY_MONITOR_DATABASE_URL``, else the SQLite default."""
     url = explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    for alias in ("postgresql://", "postgres://"):  # postgres:// is what many hosts hand out
+        if url.startswith(alias):
+            url = "postgresql+psycopg://" + url[len(alias) :]
     return url
+
+
+SUPPORTED = ("sqlite", "postgresql")
+
+
+def check_url(url: str) -> URL:
+    """Parse a database URL; a clear StorageError for nonsense or an unsupported database."""
+    example = "e.g. sqlite:///policy-monitor.db or postgresql://user@host/dbname"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StorageError(f"{url!r} is not a database URL ({example})") from None
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise StorageError(
+            f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL "
+            f"({example})"
+        )
+    return parsed
 
 
 def require_existing(url: str) -> None:
     """Refuse a SQLite file that does not exist (connecting would create an empty one)."""
-    parsed = make_url(url)
+    parsed = check_url(url)
     path = parsed.database
     if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
         return
@@ -41,6 +60,7 @@ def require_existing(url: str) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, a busy timeout and foreign keys."""
+    check_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)

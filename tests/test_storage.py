@@ -184,3 +184,14 @@ def test_migrations_build_exactly_the_models(store: Store) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_database_urls_are_checked_and_postgres_scheme_accepted() -> None:
+    from storage.errors import StorageError
+
+    assert db.database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert db.database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    with pytest.raises(StorageError, match="is not a database URL"):
+        db.make_engine("foo")
+    with pytest.raises(StorageError, match="unsupported database 'mysql'"):
+        db.require_existing("mysql://u@h/d")
