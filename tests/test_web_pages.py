@@ -602,3 +602,13 @@ def test_kinds_statuses_and_schedules_read_as_words() -> None:
     assert source_kind_label("some-new-kind") == "Some new kind"
     assert check_status_label("not-modified") == check_status_label("unchanged") == "No change"
     assert check_status_label("error") == "Failed"
+
+
+def test_exports_have_one_charset(site: Site) -> None:
+    client = site.client("viewer")
+    for path, kind in (
+        ("/approved/export.md", "text/markdown"),
+        ("/approved/export.html", "text/html"),
+        ("/approved/export.csv", "text/csv"),
+    ):
+        assert client.get(path).headers["Content-Type"] == f"{kind}; charset=utf-8", path

@@ -60,7 +60,12 @@ def authenticate_token() -> Response | None:
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     user = web().accounts.token_user(token) if token else None
     if user is None:
-        response = jsonify({"error": "Unauthorized", "detail": "send Authorization: Bearer TOKEN"})
+        detail = (
+            "this token is unknown or revoked, or its user is deactivated"
+            if token
+            else "send Authorization: Bearer TOKEN (create one with 'policy-monitor tokens create')"
+        )
+        response = jsonify({"error": "Unauthorized", "detail": detail})
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="policy-monitor"'
         return response

@@ -162,7 +162,7 @@ def export_md() -> Response:
     from monitor.web.app import web
 
     text = markdown(grouped(approved_items()), web().config().review.feed_title)
-    return _attachment(text, "text/markdown; charset=utf-8", "md")
+    return _attachment(text, "text/markdown", "md")
 
 
 def markdown(groups: list[Group], title: str) -> str:
@@ -205,7 +205,7 @@ def export_html() -> Response:
         title=web().config().review.feed_title,
         exported_at=datetime.now(UTC),
     )
-    return _attachment(page, "text/html; charset=utf-8", "html")
+    return _attachment(page, "text/html", "html")
 
 
 @bp.route("/export.csv")
@@ -218,7 +218,7 @@ def export_csv() -> Response:
     for item in approved_items():
         writer.writerow([_cell(value) for value in _csv_row(item)])
     # a byte-order mark so spreadsheet programs read UTF-8 (£, curly quotes) correctly
-    return _attachment("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", "csv")
+    return _attachment("\ufeff" + buffer.getvalue(), "text/csv", "csv")
 
 
 def _csv_row(item: Item) -> list[str]:
