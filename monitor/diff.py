@@ -138,7 +138,7 @@ def diff_documents(old: Document, new: Document, *, timeout: float = 1.0) -> Cha
     old_lines, new_lines = old.lines(), new.lines()
     old_paths, new_paths = heading_paths(old), heading_paths(new)
     hunks: list[Hunk] = []
-    if old.title != new.title:
+    if old.title != new.title and not (_titled_by_h1(old) and _titled_by_h1(new)):
         hunks.append(_modified(dmp, (old_lines[0], 0), (new_lines[0], 0), ()))
     for deleted, inserted in _changed_runs(dmp, old.blocks, new.blocks):
         for old_i, new_i in _pair_run(deleted, inserted, old_lines, new_lines):
@@ -150,6 +150,17 @@ def diff_documents(old: Document, new: Document, *, timeout: float = 1.0) -> Cha
             elif new_i is not None:
                 hunks.append(_added(new_lines[new_i], new_i, new_paths[new_i]))
     return ChangeSet(tuple(hunks))
+
+
+def _titled_by_h1(doc: Document) -> bool:
+    """The page's first block is a top heading saying its title: the title change shows there."""
+    first = doc.blocks[0] if doc.blocks else None
+    return (
+        first is not None
+        and first.kind is BlockKind.HEADING
+        and first.level == 1
+        and first.text == doc.title
+    )
 
 
 def heading_paths(doc: Document) -> list[tuple[str, ...]]:

@@ -557,3 +557,21 @@ def _timed(old: Document, new: Document) -> float:
     start = time.perf_counter()
     diff_documents(old, new)
     return time.perf_counter() - start
+
+
+def test_a_title_shown_as_the_top_heading_changes_in_one_place() -> None:
+    from monitor.document import Block, BlockKind, Document
+
+    def page(title: str) -> Document:
+        return Document(
+            title,
+            (Block(BlockKind.HEADING, title, 1), Block(BlockKind.PARAGRAPH, "Body text here.")),
+        )
+
+    changes = diff_documents(page("Kinship care leave"), page("Kinship care leave and pay"))
+    assert len(changes.hunks) == 1
+    assert changes.hunks[0].kind == "modified"
+    # a title that is not on the page as its top heading is still a change of its own
+    plain = Document("Old title", (Block(BlockKind.PARAGRAPH, "Body text here."),))
+    renamed = Document("New title", (Block(BlockKind.PARAGRAPH, "Body text here."),))
+    assert len(diff_documents(plain, renamed).hunks) == 1
