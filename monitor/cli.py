@@ -4,7 +4,8 @@
 Exit codes:
   0  success (for ``check``: every source was checked without error)
   1  ``check`` ran, but at least one source failed (each failure is reported)
-  2  usage or configuration error (bad arguments, invalid sources.yaml, unknown source id)
+  2  usage or configuration error (bad arguments, invalid sources.yaml, unknown source id,
+     no such draft, version, user, token or message, a user that already exists)
   3  database error (unreachable, or not initialised: run 'policy-monitor init')
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,9 +25,15 @@ import click
 from monitor import __version__
 from monitor.config import Config, Source, load_config
 from monitor.derived import all_sources, derived_sources, find
-from monitor.errors import ConfigError, MonitorError, StorageError, UnknownSourceError
+from monitor.errors import (
+    ConfigError,
+    MonitorError,
+    NotFoundError,
+    StorageError,
+)
 from monitor.pipeline import Outcome, run_cycle
 from storage import db
+from storage.errors import RecordExists, RecordNotFound
 from storage.store import Store
 
 CONFIG_ENV = "POLICY_MONITOR_CONFIG"
@@ -47,8 +54,11 @@ class Context:
             engine.dispose()
 
     def config(self) -> Config:
-        """Load and validate sources.yaml."""
-        return load_config(self.config_path)
+        """Load and validate sources.yaml; its problems name the file as it was given."""
+        try:
+            return load_config(self.config_path)
+        except ConfigError as exc:
+            raise ConfigError([_full_path(self.config_path, p) for p in exc.problems]) from None
 
     def store(self, *, migrate: bool = False) -> Store:
         """Open the database; refuse an uninitialised one unless ``migrate``."""
@@ -64,6 +74,18 @@ class Context:
                 "run 'policy-monitor init'"
             )
         return Store(engine)
+
+
+def _full_path(path: Path, problem: str) -> str:
+    """``problem`` naming ``path`` as given (``/etc/policy-monitor/sources.yaml: ...``).
+
+    The loader names the file by its base name only; with several files about (``-c``, the
+    environment variable, the service's file) the whole path says which one is wrong.
+    """
+    short = f"{path.name}:"
+    if str(path) != path.name and problem.startswith(short):
+        return f"{path}:{problem[len(short) :]}"
+    return problem
 
 
 def _safe_url(url: str) -> str:
@@ -82,7 +104,7 @@ def _errors() -> Iterator[None]:
         for line in exc.problems:
             click.echo(f"error: {line}", err=True)
         sys.exit(EXIT_USAGE)
-    except UnknownSourceError as exc:
+    except (NotFoundError, RecordNotFound, RecordExists) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     except StorageError as exc:
@@ -166,10 +188,22 @@ def sources_list(ctx: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(items, indent=2, default=str))
         return
+    id_width = _width(item["id"] for item in items)
+    kind_width = _width((item["kind"] for item in items), least=8, most=20)
+    every_width = _width((item["every"] for item in items), least=10, most=20)
     for item in items:
         last = item["last_checked_at"] or "never checked"
         status = "paused" if item["paused"] else item["last_status"] or "-"
-        click.echo(f"{item['id']:<40} {item['kind']:<8} {item['every']:<10} {status:<13} {last}")
+        click.echo(
+            f"{item['id']:<{id_width}} {item['kind']:<{kind_width}} "
+            f"{item['every']:<{every_width}} "
+            f"{status:<13} {last}"
+        )
+
+
+def _width(values: Iterable[str], *, least: int = 20, most: int = 60) -> int:
+    """A column as wide as its longest value, within [least, most] (longer ones overflow)."""
+    return max(least, min(max((len(v) for v in values), default=0), most))
 
 
 @sources.command("pause")
@@ -193,6 +227,11 @@ def _set_paused(ctx: Context, source_id: str, paused: bool) -> None:
 
     with _errors():
         store = ctx.store()
+        if source_id not in {row.id for row in store.source_rows()}:
+            raise NotFoundError(
+                f"no source {source_id!r} in the database (check it once first: "
+                f"'policy-monitor check {source_id}')"
+            )
         store.set_paused(source_id, paused)
         action = "source-pause" if paused else "source-resume"
         Accounts(store.engine).audit("cli", action, source_id, {})
@@ -258,7 +297,8 @@ def check(
         store = ctx.store(migrate=True)
         everything = all_sources(config, store)
         chosen = everything if check_all else [find(everything, i, config) for i in source_ids]
-        outcomes = _run_with_progress(config, chosen, store, as_json, workers)
+        width = _width(source.id for source in chosen)
+        outcomes = _run_with_progress(config, chosen, store, as_json, workers, width)
     if not as_json:
         _print_summary(outcomes)
     if any(o.status == "error" for o in outcomes):
@@ -266,7 +306,12 @@ def check(
 
 
 def _run_with_progress(
-    config: Config, chosen: list[Source], store: Store, as_json: bool, workers: int
+    config: Config,
+    chosen: list[Source],
+    store: Store,
+    as_json: bool,
+    workers: int,
+    width: int = 40,
 ) -> list[Outcome]:
     if as_json:
         return run_cycle(config, chosen, store, workers=workers, on_outcome=_print_json)
@@ -282,7 +327,7 @@ def _run_with_progress(
         def report(outcome: Outcome) -> None:
             bar.update(1)
             if not show or outcome.status in ("changed", "error") or outcome.event:
-                _print_line(outcome)
+                _print_line(outcome, width)
 
         return run_cycle(config, chosen, store, workers=workers, on_outcome=report)
 
@@ -291,14 +336,14 @@ def _print_json(outcome: Outcome) -> None:
     click.echo(json.dumps(asdict(outcome)))
 
 
-def _print_line(outcome: Outcome) -> None:
+def _print_line(outcome: Outcome, width: int = 40) -> None:
     detail = ""
     if outcome.status == "error":
         detail = click.style(outcome.error or "", fg="red")
     elif outcome.stats:
         s = outcome.stats
         detail = f"+{s['added']} -{s['removed']} ~{s['modified']} blocks (change {outcome.change})"
-    click.echo(f"{outcome.source:<40} {outcome.status:<13} {detail}".rstrip())
+    click.echo(f"{outcome.source:<{width}} {outcome.status:<13} {detail}".rstrip())
     if outcome.event:
         click.echo(f"    {outcome.event}")
 
@@ -374,6 +419,13 @@ def diff(
         config = ctx.config()
         source = find(all_sources(config, store), source_id, config)
         old, new = _pick_pair(store.snapshots(source_id), from_id, to_id)
+        if old.id > new.id:
+            click.echo(
+                f"note: version {old.id} is newer than version {new.id}, so this diff runs "
+                f"backwards (what was added shows as removed); for the usual direction use "
+                f"--from {new.id} --to {old.id}",
+                err=True,
+            )
         changes = diff_documents(
             diffable(document_at(store, source, old)), diffable(document_at(store, source, new))
         )
@@ -397,7 +449,7 @@ def _pick_pair(snapshots: list[Any], from_id: int | None, to_id: int | None) -> 
     by_id = {s.id: i for i, s in enumerate(snapshots)}
     for wanted in (from_id, to_id):
         if wanted is not None and wanted not in by_id:
-            raise UnknownSourceError(f"no version {wanted} of this source; see 'history'")
+            raise NotFoundError(f"no version {wanted} of this source; see 'history'")
     if len(snapshots) < 2 and from_id is None:
         raise MonitorError("fewer than two versions stored: nothing to compare yet")
     new_index = by_id[to_id] if to_id is not None else len(snapshots) - 1

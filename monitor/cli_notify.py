@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, NotFoundError
 
 
 def _smtp() -> Any:
@@ -144,7 +144,7 @@ def notify_preview(ctx: Context, message_id: int, part: str, out: Path | None) -
         config = ctx.config()
         rows = [r for r in ctx.store().outbox() if r.id == message_id]
         if not rows:
-            raise MonitorError(f"no message {message_id}; see 'policy-monitor notify pending'")
+            raise NotFoundError(f"no message {message_id}; see 'policy-monitor notify pending'")
         row = rows[0]
         if channel_name(row.recipient) and part == "eml":
             raise MonitorError(

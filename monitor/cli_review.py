@@ -15,7 +15,7 @@ import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
 from monitor.config import Defaults, Schedule, Source
-from monitor.errors import MonitorError
+from monitor.errors import DecidedError, NotFoundError
 
 SUFFIX_TYPES = {
     ".json": "application/json",
@@ -235,7 +235,7 @@ def drafts_show(ctx: Context, draft_id: int, as_json: bool) -> None:
     with _errors():
         found = ctx.store().draft(draft_id)
         if found is None:
-            raise MonitorError(f"no draft {draft_id}; see 'policy-monitor drafts list'")
+            raise NotFoundError(f"no draft {draft_id}; see 'policy-monitor drafts list'")
     item = _draft_item(*found)
     if as_json:
         click.echo(json.dumps(item, indent=2, default=str, ensure_ascii=False))
@@ -264,6 +264,12 @@ def drafts_show(ctx: Context, draft_id: int, as_json: bool) -> None:
     show_default="your user name",
     help="Who decided.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overturn a draft that was approved or rejected already (the old decision stays in "
+    "the audit trail).",
+)
 @pass_ctx
 def drafts_decide(
     ctx: Context,
@@ -273,14 +279,27 @@ def drafts_decide(
     corrected_section: str | None,
     note: str | None,
     reviewer: str,
+    force: bool,
 ) -> None:
-    """Approve or reject a draft; rejections teach the relevance rules (docs/relevance.md)."""
+    """Approve or reject a draft; rejections teach the relevance rules (docs/relevance.md).
+
+    A draft decided already is left alone unless --force is given.
+    """
     if action == "reject" and reason is None:
         raise click.UsageError("a rejection needs --reason")
     if reason == "wrong-section" and not corrected_section:
         raise click.UsageError("--reason wrong-section needs --section (the right one)")
     with _errors():
-        ctx.store().decide(
+        store = ctx.store()
+        found = store.draft(draft_id)
+        if found is None:
+            raise NotFoundError(f"no draft {draft_id}; see 'policy-monitor drafts list'")
+        if found[0].status != "pending" and not force:
+            raise DecidedError(
+                f"draft #{draft_id} is {found[0].status} already; add --force to overturn "
+                f"that decision"
+            )
+        store.decide(
             draft_id,
             action=action,
             reviewer=reviewer,

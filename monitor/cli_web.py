@@ -6,6 +6,7 @@ Registered on the same ``cli`` group as the everyday commands (see the end of mo
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -17,6 +18,14 @@ from monitor.errors import MonitorError
 from storage.accounts import ROLES, Accounts
 
 CLI_ACTOR = "cli"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the review app's admin form checks the same
+
+
+def _one_of(**flags: bool) -> None:
+    """Refuse two options that contradict each other, rather than quietly picking one."""
+    given = [name for name, on in flags.items() if on]
+    if len(given) > 1:
+        raise click.UsageError(f"choose one of {' and '.join(given)}, not both")
 
 
 def _read_password(from_stdin: bool, generate: bool) -> str:
@@ -56,7 +65,14 @@ def users() -> None:
 @click.option("--generate", is_flag=True, help="Generate a password and print it once.")
 @pass_ctx
 def users_add(ctx: Context, email: str, role: str, password_stdin: bool, generate: bool) -> None:
-    """Create an account; viewers read, reviewers decide drafts, admins also manage users."""
+    """Create an account; viewers read, reviewers decide drafts, admins also manage users.
+
+    Without --password-stdin or --generate the password is prompted for (twice, hidden).
+    """
+    _one_of(**{"--password-stdin": password_stdin, "--generate": generate})
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise click.BadParameter(f"{email!r} is not an email address like name@example.org")
     with _errors():
         accounts = Accounts(ctx.store().engine)
         password = _read_password(password_stdin, generate)
@@ -97,7 +113,8 @@ def users_list(ctx: Context, as_json: bool) -> None:
 @users.command("set")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), help="A new role.")
-@click.option("--active/--inactive", default=None, help="Allow or stop logging in.")
+@click.option("--active", "activate", is_flag=True, help="Allow logging in again.")
+@click.option("--inactive", "deactivate", is_flag=True, help="Stop logging in (keeps history).")
 @click.option("--password", "new_password", is_flag=True, help="Set a new password (prompted).")
 @click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
 @pass_ctx
@@ -105,11 +122,17 @@ def users_set(
     ctx: Context,
     email: str,
     role: str | None,
-    active: bool | None,
+    activate: bool,
+    deactivate: bool,
     new_password: bool,
     password_stdin: bool,
 ) -> None:
     """Change an account's role, deactivate or reactivate it, or reset its password."""
+    _one_of(**{"--active": activate, "--inactive": deactivate})
+    _one_of(**{"--password": new_password, "--password-stdin": password_stdin})
+    if not (role or activate or deactivate or new_password or password_stdin):
+        raise click.UsageError("nothing to change: give --role, --active, --inactive or --password")
+    active = True if activate else False if deactivate else None
     with _errors():
         accounts = Accounts(ctx.store().engine)
         password_hash = None
@@ -173,14 +196,27 @@ def tokens_revoke(ctx: Context, token_id: int) -> None:
 def serve(ctx: Context, host: str, port: int, threads: int) -> None:
     """Serve the review app and JSON API with waitress (no scheduler; see 'run').
 
-    Also serves /healthz and /metrics. Put it behind a TLS-terminating proxy in production.
+    Stops cleanly (exit 0) on Ctrl-C or SIGTERM. Also serves /healthz and /metrics. Put it
+    behind a TLS-terminating proxy in production.
     """
     from waitress import serve as waitress_serve
 
+    from monitor.runner import sigterm_as_ctrl_c
     from monitor.web.app import create_app
+    from monitor.web.health import bind
 
     with _errors():
         ctx.config()
         app = create_app(ctx.store(migrate=True), Path(ctx.config_path))
+        try:
+            sock = bind(host, port)
+        except OSError as exc:
+            raise MonitorError(
+                f"cannot serve the review app on {host}:{port} ({exc.strerror or exc}): "
+                "is something else using the port? Pick another with --port"
+            ) from None
+    port = sock.getsockname()[1]
     click.echo(f"review app on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True)
+    with sigterm_as_ctrl_c():  # waitress closes its sockets on either; exit 0
+        waitress_serve(app, sockets=[sock], threads=threads, clear_untrusted_proxy_headers=True)
+    click.echo("review app stopped", err=True)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import secrets
+import shutil
 import socket
 import tempfile
 import threading
@@ -508,18 +509,36 @@ def run_demo(
     echo: Callable[[str], None],
     until_done: bool = False,
 ) -> None:
-    """Run the demo until Ctrl-C, ``duration`` seconds, or (``until_done``) the last version."""
+    """Run the demo until Ctrl-C (or SIGTERM), ``duration`` seconds, or (``until_done``) the
+    last version.
+
+    A demo that fails to start (its port taken, say) removes the temporary folder it made; a
+    ``folder`` given is always left as it is.
+    """
     check_fixtures()
     options = DemoOptions(interval, duration, port, until_done)
+    made = folder is None
     workdir = folder or Path(tempfile.mkdtemp(prefix="policy-monitor-demo-"))
+    started = threading.Event()
+    try:
+        from monitor.runner import sigterm_as_ctrl_c
+
+        with sigterm_as_ctrl_c():
+            _serve(workdir, options, Printer(echo), started)
+    except BaseException:
+        if made and not started.is_set():
+            shutil.rmtree(workdir, ignore_errors=True)  # nothing in it worth keeping
+        raise
+
+
+def _serve(workdir: Path, options: DemoOptions, say: Printer, started: threading.Event) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     sources = demo_sources()
     server = ReplayServer([page for s in sources for page in s.pages])
-    say = Printer(echo)
     server.start()
     try:
         with MailSink(workdir / "emails", say) as sink, smtp_env(sink.port):
-            _run(workdir, server, sources, options, say, sink)
+            _run(workdir, server, sources, options, say, sink, started)
     finally:
         server.stop()
 
@@ -531,6 +550,7 @@ def _run(
     options: DemoOptions,
     say: Printer,
     sink: MailSink,
+    started: threading.Event,
 ) -> None:
     """Check the replayed pages with the scheduler of 'run', and serve the review app."""
     from monitor.runner import start_web
@@ -557,6 +577,7 @@ def _run(
         try:
             service.health.leader = True
             say(*_banner(server, config, url, web_port, password, sink, options.interval))
+            started.set()
             _watch(service, server, reporter, options, say)
         finally:
             web.close()

@@ -4,7 +4,10 @@
 
     MonitorError                 anything policy-monitor raises on purpose
     ├── ConfigError              sources.yaml or settings are invalid (message lists every problem)
-    ├── UnknownSourceError       a source id given on the command line is not configured
+    ├── NotFoundError            something named on the command line does not exist (a draft,
+    │   │                        version, user, token, message, source in the database)
+    │   └── UnknownSourceError   a source id given on the command line is not configured
+    ├── DecidedError             a draft was already decided (``drafts decide`` without --force)
     └── CheckFailed              one check of one source failed; recorded, never fatal to a run
         ├── FetchError           HTTP error status, connection error, timeout
         │   ├── RobotsDisallowed robots.txt forbids the URL for our user agent
@@ -15,7 +18,9 @@
 
 ``StorageError`` (the database cannot be reached or is not initialised) sits beside this
 tree: it is defined in :mod:`storage.errors`, because ``storage`` must not import ``monitor``,
-and re-exported here.
+and re-exported here. Its subclasses ``RecordNotFound`` (no such user or token) and
+``RecordExists`` (that user exists already) are the caller's mistakes, not the database's: the
+CLI reports them as usage errors (exit code 2), like :class:`NotFoundError`.
 
 ``NotModified`` is not an error: the fetch stage returns it as a named outcome.
 """
@@ -39,8 +44,20 @@ class ConfigError(MonitorError):
         super().__init__("\n".join(problems))
 
 
-class UnknownSourceError(MonitorError):
+class NotFoundError(MonitorError):
+    """Something named on the command line does not exist: a usage error (exit code 2).
+
+    The storage layer says "no user ..." with a :class:`StorageError`; the CLI raises this
+    instead, so that a mistyped id is never reported as a database error (exit code 3).
+    """
+
+
+class UnknownSourceError(NotFoundError):
     """A source id that is not in sources.yaml."""
+
+
+class DecidedError(MonitorError):
+    """A draft was decided already; the CLI overturns a decision only when told to."""
 
 
 class CheckFailed(MonitorError):

@@ -17,6 +17,8 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -48,6 +50,29 @@ class RunOptions:
     standby_poll: float = STANDBY_POLL
     watch_every: float = WATCH_EVERY  # 0: reload only on SIGHUP
     outbox_every: float = OUTBOX_EVERY
+
+
+@contextmanager
+def sigterm_as_ctrl_c() -> Iterator[None]:
+    """While in this block, SIGTERM stops the process as Ctrl-C does, and it exits 0.
+
+    For ``kill``, a supervisor or a CI job's timeout: the demo prints its summary, ``serve``
+    closes its sockets.
+
+    Only in the main thread, where Python runs signal handlers; elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Signals:
@@ -163,7 +188,9 @@ def _main_loop(
 def _reload(service: Service, watch: ConfigWatch | None) -> None:
     """Rebuild the schedule; a failure is logged and the service keeps running."""
     if watch is not None:
-        watch.changed()  # what is loaded now is the new baseline (also after a SIGHUP)
+        # what is loaded now is the new baseline, also after a SIGHUP on a file written a
+        # moment ago: the watch must not reload the same content again once it has settled
+        watch.refresh()
     try:
         service.reload()  # logs and keeps the old schedule when the file is invalid
     except Exception:  # noqa: BLE001 - a reload must never stop the service
@@ -183,6 +210,15 @@ class ConfigWatch:
         self.path = path
         self._stamp = self._stat()
         self._digest = self._hash()
+
+    def refresh(self) -> None:
+        """Take the file as it is now as the baseline: it is being loaded (a reload).
+
+        A missing file leaves the baseline as it was (it is not loaded either).
+        """
+        stamp, digest = self._stat(), self._hash()
+        if stamp is not None and digest is not None:
+            self._stamp, self._digest = stamp, digest
 
     def changed(self) -> bool:
         """True once per change of the file's content since the last call."""

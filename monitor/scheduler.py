@@ -48,6 +48,9 @@ class Health:
     last_tick: float = 0.0
     leader: bool = False
     last_outcomes: dict[str, Outcome] = field(default_factory=dict)
+    # ids of the sources scheduled now (configured and derived), None until the scheduler
+    # starts; /metrics reports only these, so a source removed from sources.yaml drops out
+    sources: frozenset[str] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def tick(self) -> None:
@@ -78,6 +81,17 @@ def first_run(source: Source, last_checked: datetime | None, now: datetime) -> d
     if last_checked is None or interval is None:
         return now + spread
     return max(now + spread, last_checked + interval)
+
+
+def _log_refused(error: Exception) -> None:
+    """Log a refused reload one problem per record, so every line has its time and level."""
+    problems = [line for line in str(error).splitlines() if line.strip()] or [repr(error)]
+    if len(problems) == 1:
+        log.error("reload refused, keeping the current schedule: %s", problems[0])
+        return
+    log.error("reload refused, keeping the current schedule: %d problems", len(problems))
+    for problem in problems:
+        log.error("reload refused: %s", problem)
 
 
 class Service:
@@ -136,9 +150,10 @@ class Service:
         try:
             config = load_config(self.config_path)
         except ConfigError as exc:
-            log.error("reload refused, keeping the current schedule: %s", exc)
+            _log_refused(exc)
             return
         old = dict(self.sources)
+        before = [s.id for s in self.config.sources]
         self.config = config
         self._fetcher = Fetcher(config)
         current = {s.id for s in all_sources(config, self.store)}
@@ -147,11 +162,16 @@ class Service:
                 job.remove()
         changed = [s for s in all_sources(config, self.store) if old.get(s.id) != s]
         self._schedule_all(config, only={s.id for s in changed})
+        after = [s.id for s in config.sources]
+        added = [i for i in after if i not in before]
+        removed = [i for i in before if i not in after]
         log.info(
-            "reloaded %s: %d sources, %d new or changed",
+            "reloaded %s: %d sources, %d new or changed%s%s",
             self.config_path,
             len(config.sources),
             len(changed),
+            f"; added: {', '.join(added)}" if added else "",
+            f"; removed: {', '.join(removed)}" if removed else "",
         )
 
     def stop(self, timeout: float = 30.0) -> bool:
@@ -221,6 +241,7 @@ class Service:
     def _schedule_all(self, config: Config, only: set[str] | None = None) -> None:
         rows = {row.id: row for row in self.store.source_rows()}
         self.sources = {s.id: s for s in all_sources(config, self.store)}
+        self.health.sources = frozenset(self.sources)
         now = datetime.now(UTC)
         for source in self.sources.values():
             if only is not None and source.id not in only:
@@ -256,6 +277,7 @@ class Service:
         for source in all_sources(config, self.store):
             if source.id not in known:
                 self.sources[source.id] = source
+                self.health.sources = frozenset(self.sources)
                 self.scheduler.add_job(
                     self._check,
                     trigger_for(source),

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.errors import StorageError
+from storage.errors import RecordExists, RecordNotFound, StorageError
 from storage.models import ApiTokenRow, AuditRow, SettingRow, UserRow
 from storage.store import utcnow
 
@@ -75,7 +75,7 @@ class Accounts:
                 session.flush()
                 _audit(session, actor, "user-add", email, {"role": role})
         except IntegrityError as error:
-            raise StorageError(f"a user {email} already exists") from error
+            raise RecordExists(f"a user {email} already exists") from error
         return _user(row)
 
     def users(self) -> list[User]:
@@ -122,7 +122,7 @@ class Accounts:
         with self.session() as session, session.begin():
             row = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if row is None:
-                raise StorageError(f"no user {email}")
+                raise RecordNotFound(f"no user {email}")
             detail: dict[str, Any] = {}
             if role is not None:
                 _check_role(role)
@@ -141,7 +141,7 @@ class Accounts:
         with self.session() as session, session.begin():
             user = session.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
             if user is None:
-                raise StorageError(f"no user {email}; create it with 'policy-monitor users add'")
+                raise RecordNotFound(f"no user {email}; create it with 'policy-monitor users add'")
             session.add(
                 ApiTokenRow(
                     user_id=user.id,
@@ -176,7 +176,7 @@ class Accounts:
         with self.session() as session, session.begin():
             row = session.get(ApiTokenRow, token_id)
             if row is None:
-                raise StorageError(f"no token {token_id}")
+                raise RecordNotFound(f"no token {token_id}")
             row.revoked_at = utcnow()
             _audit(session, actor, "token-revoke", f"token {token_id}", {"name": row.name})
 

@@ -111,6 +111,23 @@ def test_rejecting_as_not_relevant_lowers_the_next_score(monitor: Monitor) -> No
     assert scores[0] < scores[1], scores  # newest first: lower after the rejection
 
 
+def test_a_decided_draft_is_overturned_only_with_force(monitor: Monitor) -> None:
+    monitor.serve(BEFORE)
+    monitor.check()
+    monitor.serve(AFTER)
+    monitor.check()
+    [first] = monitor.drafts()
+    draft = str(first["id"])
+    assert monitor.run("drafts", "decide", draft, "approve").exit_code == 0
+    again = monitor.run("drafts", "decide", draft, "reject", "--reason", "duplicate")
+    assert again.exit_code == 2 and "approved already" in again.output
+    assert monitor.drafts("approved")[0]["id"] == first["id"]  # unchanged
+    forced = monitor.run("drafts", "decide", draft, "reject", "--reason", "duplicate", "--force")
+    assert forced.exit_code == 0 and monitor.drafts("rejected")[0]["id"] == first["id"]
+    missing = monitor.run("drafts", "decide", "9999", "approve")
+    assert missing.exit_code == 2 and "no draft 9999" in missing.output
+
+
 def test_rejection_needs_a_reason(monitor: Monitor) -> None:
     monitor.serve(BEFORE)
     monitor.check()

@@ -6,13 +6,18 @@ import email
 import email.policy
 import http.cookiejar
 import re
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EMAIL_LINE = re.compile(r"^email    to (\S+): (.+)  \[(\d{3}\.eml)\]$", re.M)
@@ -117,3 +122,32 @@ def test_demo_checks_catches_email_and_serves_the_review_app(tmp_path: Path) -> 
         assert recipient == "policy-team@example.org"
         text = message.get_body(("plain",))
         assert text is not None and f"{app}drafts/" in text.get_content()
+
+
+def test_a_demo_that_cannot_start_leaves_no_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor.demo import run_demo
+    from monitor.errors import MonitorError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(MonitorError, match="cannot serve the review app"):
+            run_demo(interval=1, duration=5, folder=None, port=port, echo=lambda _: None)
+    assert list(tmp_path.glob("policy-monitor-demo-*")) == []
+
+
+def test_sigterm_stops_the_demo_like_ctrl_c(tmp_path: Path) -> None:
+    demo = Demo(tmp_path / "demo", tmp_path / "demo.log")
+    try:
+        demo.wait_for_line(r"review app:\s+http://")
+        demo.wait_for_line(r"^new ")
+    finally:
+        demo.process.send_signal(signal.SIGTERM)
+        status, out, errors = demo.finish(timeout=60)
+    assert status == 0, errors
+    assert "Traceback" not in out + errors
+    assert "emails caught:" in out  # the summary, as after Ctrl-C

@@ -37,7 +37,7 @@ def test_paused_source_is_skipped_by_the_scheduler_until_resumed(
         assert monitor.run("sources", "resume", "money").exit_code == 0
         service._check("money")
         assert len(store.checks("money")) == 3
-        assert monitor.run("sources", "pause", "nope").exit_code == 3
+        assert monitor.run("sources", "pause", "nope").exit_code == 2
     finally:
         service._fetcher.close()
         engine.dispose()

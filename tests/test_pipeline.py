@@ -55,6 +55,11 @@ def test_first_then_not_modified_then_changed(monitor: Monitor) -> None:
     shown = monitor.run("show", "asf", "--version", str(first["snapshot"]))
     assert "Adoption" in shown.output
 
+    old, new = str(first["snapshot"]), str(changed["snapshot"])
+    backwards = monitor.run("diff", "asf", "--from", new, "--to", old, "--no-color")
+    assert backwards.exit_code == 0 and "this diff runs backwards" in backwards.output
+    assert "this diff runs backwards" not in monitor.run("diff", "asf", "--from", old).output
+
 
 def test_markup_only_difference_is_not_a_change(monitor: Monitor) -> None:
     monitor.server.set("/covid", COVID[0].read_bytes())
@@ -190,4 +195,4 @@ def test_sources_check_reports_bad_file(tmp_path: Path) -> None:
     bad.write_text("sources:\n  - {id: x, name: X, url: nope, kind: html}\n")
     result = CliRunner().invoke(cli, ["--config", str(bad), "sources", "check"])
     assert result.exit_code == 2
-    assert "sources.yaml: entry 1 (x) -> url:" in result.output
+    assert f"{bad}: entry 1 (x) -> url:" in result.output  # the whole path: which file

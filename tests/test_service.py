@@ -233,7 +233,7 @@ def test_editing_sources_yaml_reloads_without_a_signal(
 
     write_config(config, page_server, ["asf", "other"], every="1h")
     wait_for(lambda: page_server.hits("/other") >= 1, what="the new source after the edit")
-    assert "changed on disk: reloading" in runner.text()
+    assert "changed on disk: reloading" in runner.text() and "added: other" in runner.text()
     assert runner.stop() == 0
 
 
@@ -321,3 +321,83 @@ def test_config_watch_sees_content_changes_only(tmp_path: Path) -> None:
     assert not watch.changed()
     write("sources: [] # edited again\n")
     assert watch.changed()
+
+
+def test_metrics_drop_a_source_removed_from_sources_yaml(
+    tmp_path: Path, page_server: PageServer, sqlite_url: str
+) -> None:
+    """A removed source's age would grow for ever and set off 'stale source' alerts."""
+    from prometheus_client import generate_latest
+
+    from monitor.scheduler import Service
+    from monitor.web.health import Metrics
+
+    page_server.set("/asf", ASF[0].read_bytes())
+    page_server.set("/other", ASF[1].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf", "other"], every="1h")
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    service = Service(config, Store(engine), workers=2)
+    metrics = Metrics(service.store, service.health)
+    service.start()
+    try:
+        service._check("asf")
+        service._check("other")
+        scraped = generate_latest(metrics.registry).decode()
+        assert 'last_success_age_seconds{source="other"}' in scraped
+        write_config(config, page_server, ["asf"], every="1h")
+        service.reload()
+        scraped = generate_latest(metrics.registry).decode()
+        assert 'last_success_age_seconds{source="asf"}' in scraped
+        assert 'last_success_age_seconds{source="other"}' not in scraped
+    finally:
+        service.stop(timeout=1)
+        engine.dispose()
+
+
+def test_a_reload_takes_the_file_as_the_watch_baseline(tmp_path: Path) -> None:
+    """SIGHUP right after an edit: the watch must not reload the same text a second time."""
+    from monitor.runner import ConfigWatch
+
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources: []\n")
+    past = time.time() - 60
+    os.utime(path, (past, past))
+    watch = ConfigWatch(path)
+    path.write_text("sources: [] # edited\n")  # then SIGHUP: the reload refreshes the watch
+    watch.refresh()
+    past = time.time() - 5
+    os.utime(path, (past, past))  # settled
+    assert not watch.changed()
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path, sqlite_url: str) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources: []\n")
+    base = [sys.executable, "-m", "monitor", "--config", str(config), "--database-url"]
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [*base, sqlite_url, "serve", "--port", str(port)], stderr=errors, cwd=REPO
+        )
+    try:
+        wait_for(lambda: "review app on" in log.read_text(), what="serve to start")
+        assert get(port, "/login")[0] == 200
+        other = subprocess.run(  # a second serve on the same port: a clear error
+            [*base, sqlite_url, "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+        )
+        assert other.returncode == 2, other.stderr
+        assert "cannot serve the review app" in other.stderr and "Traceback" not in other.stderr
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    assert "review app stopped" in log.read_text()
+    assert "Traceback" not in log.read_text()

@@ -8,6 +8,7 @@ text from prometheus-client.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,6 +19,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 
+from monitor.errors import MonitorError
 from monitor.pipeline import Outcome
 from monitor.scheduler import HEARTBEAT, Health
 from storage.store import Store
@@ -55,6 +57,30 @@ class _StateCollector(Collector):
 
     def __init__(self, store: Store, health: Health) -> None:
         self._store, self._health = store, health
+        self._configured: frozenset[str] | None = None  # the last valid sources.yaml's ids
+
+    def current_sources(self) -> frozenset[str] | None:
+        """The ids of the sources watched now (configured, or derived from configured ones).
+
+        Under a running scheduler, what it has scheduled (after a refused reload, the schedule
+        it kept); elsewhere (``serve``, a standby) what the review app's sources.yaml holds, or
+        held when it was last valid. None when neither is known: every stored source is shown.
+        """
+        if self._health.sources is not None:
+            return self._health.sources
+        from flask import has_app_context
+
+        if not has_app_context():
+            return self._configured
+        from monitor.derived import all_sources
+        from monitor.web.app import web
+
+        try:
+            config = web().config()
+        except (MonitorError, OSError):
+            return self._configured  # an invalid or missing file: the last valid one
+        self._configured = frozenset(s.id for s in all_sources(config, self._store))
+        return self._configured
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         age = GaugeMetricFamily(
@@ -63,7 +89,10 @@ class _StateCollector(Collector):
             labels=["source"],
         )
         now = time.time()
+        current = self.current_sources()
         for row in self._store.source_rows():
+            if current is not None and row.id not in current:
+                continue  # removed from sources.yaml: no age to grow and set off alerts
             if row.last_checked_at is not None and row.last_status != "error":
                 age.add_metric([row.id], now - row.last_checked_at.timestamp())
         yield age
@@ -101,6 +130,25 @@ def health_report(store: Store, health: Health) -> tuple[bool, dict[str, Any]]:
     return report["database"] == "ok" and ticking, report
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host``:``port`` (0: any free port), for waitress's ``sockets=``.
+
+    Bound here rather than by waitress: when the address is taken, waitress has by then started
+    its worker threads and opened a wake-up pipe that nothing closes. Raises OSError.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def serve_in_thread(
     app: Callable[..., Iterable[bytes]], host: str, port: int, threads: int = 4
 ) -> Any:
@@ -112,7 +160,7 @@ def serve_in_thread(
     from waitress.server import create_server
 
     server = create_server(
-        app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=True
+        app, sockets=[bind(host, port)], threads=threads, clear_untrusted_proxy_headers=True
     )
     threading.Thread(target=server.run, name="web", daemon=True).start()
     return server
