@@ -192,7 +192,8 @@ def sources_list(ctx: Context, as_json: bool) -> None:
     kind_width = _width((item["kind"] for item in items), least=8, most=20)
     every_width = _width((item["every"] for item in items), least=10, most=20)
     for item in items:
-        last = item["last_checked_at"] or "never checked"
+        checked = item["last_checked_at"]
+        last = f"{checked:%Y-%m-%d %H:%M:%S}" if checked else "never checked"
         status = "paused" if item["paused"] else item["last_status"] or "-"
         click.echo(
             f"{item['id']:<{id_width}} {item['kind']:<{kind_width}} "

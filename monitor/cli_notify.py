@@ -49,7 +49,8 @@ def notify_pending(ctx: Context, as_json: bool) -> None:
         click.echo("nothing queued")
     for item in items:
         retry = (
-            f", {item['attempts']} failed attempts: {item['last_error']}"
+            f", {item['attempts']} failed attempt{'' if item['attempts'] == 1 else 's'}: "
+            f"{item['last_error']}"
             if item["attempts"]
             else ""
         )
@@ -173,7 +174,9 @@ def notify_preview(ctx: Context, message_id: int, part: str, out: Path | None) -
 def notify_test(ctx: Context, email: str) -> None:
     """Send a test message to EMAIL now, to check the SMTP settings.
 
-    EMAIL may be channel:NAME, to check a channel of notifications.channels instead."""
+    EMAIL may be channel:NAME, to check a channel of notifications.channels instead. Only the
+    test message is sent; a failed one is reported (exit code 1) and not kept for retrying.
+    """
     from monitor.alerts import test_message
     from notifications.channels import channel_name
     from notifications.smtp import send_due
@@ -185,10 +188,22 @@ def notify_test(ctx: Context, email: str) -> None:
         if name is not None and name not in {c.name for c in channels}:
             known = ", ".join(f"channel:{c.name}" for c in channels) or "none"
             raise MonitorError(f"no channel {name!r} in notifications.channels (known: {known})")
-        store.enqueue([test_message(email)])
-        report = send_due(store, _smtp(), config.notifications.from_address, channels=channels)
-    _report(report, False)
-    sys.exit(1 if report.failed else 0)
+        message = test_message(email)
+        store.enqueue([message])
+        report = send_due(
+            store,
+            _smtp(),
+            config.notifications.from_address,
+            channels=channels,
+            keys=[message["key"]],  # only the test: queued alerts wait for 'notify send'
+        )
+        if report.failed:
+            store.outbox_drop(message["key"])
+    if report.failed:
+        click.echo(f"test message not sent: {report.error}", err=True)
+        click.echo("(it is not kept in the outbox: fix the settings and run this again)", err=True)
+        sys.exit(1)
+    click.echo(f"sent a test message to {email}")
 
 
 @notify.command("digest")

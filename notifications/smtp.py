@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -181,14 +181,16 @@ def send_due(
     from_address: str,
     now: datetime | None = None,
     channels: Sequence[ChannelLike] = (),
+    keys: Collection[str] | None = None,
 ) -> SendReport:
-    """Send every due message; a failure keeps it queued with exponential backoff.
+    """Send every due message (only those with ``keys``, if given); a failure keeps it
+    queued with exponential backoff.
 
     Rows for ``channel:NAME`` go through Apprise to the channel of that name in ``channels``
     (notifications/channels.py), the others over SMTP; the same backoff applies to both.
     """
     now = now or datetime.now(UTC)
-    due = store.outbox_due(now)
+    due = store.outbox_due(now, keys=keys)
     if not due:
         return SendReport(0, 0)
     to_channels = [row for row in due if channel_name(row.recipient)]

@@ -8,7 +8,7 @@ mid-batch leaves the database as it was before the batch (those checks simply ru
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -463,14 +463,18 @@ class Store:
         with self.session() as session:
             return list(session.scalars(query))
 
-    def outbox_due(self, now: datetime, limit: int = 100) -> list[OutboxRow]:
-        """Queued messages whose next attempt is due."""
+    def outbox_due(
+        self, now: datetime, limit: int = 100, keys: Collection[str] | None = None
+    ) -> list[OutboxRow]:
+        """Queued messages whose next attempt is due (only those with ``keys``, if given)."""
         query = (
             select(OutboxRow)
             .where(OutboxRow.status == "queued", OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.id)
             .limit(limit)
         )
+        if keys is not None:
+            query = query.where(OutboxRow.key.in_(list(keys)))
         with self.session() as session:
             return list(session.scalars(query))
 
@@ -488,6 +492,14 @@ class Store:
             if row is not None:
                 row.attempts += 1
                 row.last_error, row.next_attempt_at = error[:1000], retry_at
+
+    def outbox_drop(self, key: str) -> None:
+        """Remove a message that is still queued: a failed test message, which nobody wants
+        delivered hours later by the running service's retries."""
+        with self.session() as session, session.begin():
+            session.execute(
+                delete(OutboxRow).where(OutboxRow.key == key, OutboxRow.status == "queued")
+            )
 
     def last_digest(self, recipient: str) -> datetime | None:
         """When the last digest for ``recipient`` was queued."""

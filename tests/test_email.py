@@ -224,9 +224,13 @@ def test_digest_is_queued_once_a_day_and_not_when_empty(
 
 
 def test_notify_test_and_preview(monitor: Monitor, smtp: Smtp, tmp_path: Path) -> None:
+    down = monitor.run("notify", "test", "someone@example.org")  # the server is not up yet
+    assert down.exit_code == 1 and "test message not sent" in down.output
+    for store in store_of(monitor):
+        assert store.outbox() == []  # not retried hours later by the running service
     smtp.start()
     result = monitor.run("notify", "test", "someone@example.org")
-    assert result.exit_code == 0 and "sent 1" in result.output
+    assert result.exit_code == 0 and "sent a test message to someone@example.org" in result.output
     assert smtp.sink.messages[0]["Subject"] == "policy-monitor test message"
     out = tmp_path / "m.eml"
     for store in store_of(monitor):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -196,3 +197,15 @@ def test_sources_check_reports_bad_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(bad), "sources", "check"])
     assert result.exit_code == 2
     assert f"{bad}: entry 1 (x) -> url:" in result.output  # the whole path: which file
+
+
+def test_sources_list_table_lines_up(monitor: Monitor) -> None:
+    monitor.server.set("/asf", ASF[0].read_bytes())
+    long_id = "a-source-with-a-much-longer-id-than-forty-characters"
+    monitor.configure(html_source(monitor), html_source(monitor, long_id, "/missing"))
+    monitor.check("asf")
+    lines = monitor.run("sources", "list").output.splitlines()
+    assert [line.split()[0] for line in lines] == ["asf", long_id]
+    assert len({line.index(" html ") for line in lines}) == 1  # one column for the kinds
+    assert re.search(r" new +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", lines[0]), lines[0]
+    assert lines[1].endswith("never checked")
