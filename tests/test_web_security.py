@@ -203,3 +203,46 @@ def test_feed_links_use_the_configured_public_address_not_the_host_header(site: 
         "http://localhost/approved/feed.atom",
         "http://localhost/approved/",
     }
+
+
+# --- password guessing ----------------------------------------------------------------------
+
+
+def test_failed_logins_lock_the_account_for_a_while(site: Site) -> None:
+    client = site.app.test_client()
+    email = USERS["reviewer"]
+
+    def attempt(password: str) -> int:
+        token = csrf_token(client, "/login")
+        form = {"csrf_token": token, "email": email, "password": password, "next": ""}
+        return client.post("/login", data=form).status_code
+
+    assert [attempt(f"guess {i}") for i in range(5)] == [401] * 5
+    locked = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client, "/login"), "email": email, "password": PASSWORD},
+    )
+    assert locked.status_code == 429  # even the right password, until the window passes
+    assert "Too many failed logins for this account. Try again in 15 minutes" in locked.text
+    other = site.app.test_client()  # other accounts are not affected
+    login(other, USERS["viewer"])
+    assert other.get("/").status_code == 200
+
+
+def test_the_lock_opens_after_the_window_and_a_good_login_clears_it() -> None:
+    from monitor.web.throttle import FAILURES, WINDOW, LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for _ in range(FAILURES - 1):
+        throttle.failed("Ada@example.org")
+    assert throttle.wait("ada@example.org") == 0
+    throttle.succeeded("ada@example.org")
+    throttle.failed("ada@example.org")  # the count started again
+    assert throttle.wait("ada@example.org") == 0
+    for _ in range(FAILURES):
+        throttle.failed("ada@example.org")
+    now[0] += 60
+    assert throttle.wait("ada@example.org") == 14
+    now[0] += WINDOW
+    assert throttle.wait("ada@example.org") == 0

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from monitor.config import Config, load_config
+from monitor.web.throttle import LoginThrottle
 from storage.accounts import Accounts
 from storage.review import Reviews
 from storage.store import Store
@@ -52,6 +53,7 @@ class WebContext:
     def __post_init__(self) -> None:
         self.accounts = Accounts(self.store.engine)
         self.reviews = Reviews(self.store.engine)
+        self.logins = LoginThrottle()
 
     def config(self) -> Config:
         """sources.yaml, re-read when the file changes (so edits show without a restart)."""

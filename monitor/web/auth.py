@@ -125,11 +125,22 @@ def login() -> Response | str | tuple[str, int]:
         )
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
+    again = request.form.get("next", "")
+    minutes = web().logins.wait(email)
+    if minutes:  # refused before the password is looked at: a guess now tells nothing
+        flash(
+            f"Too many failed logins for this account. Try again in {minutes} minute"
+            f"{'' if minutes == 1 else 's'}, or ask an admin to set a new password.",
+            "error",
+        )
+        return render_template("login.html", next=again, email=email), 429
     found = web().accounts.credentials(email)
     good = check_password_hash(found[1] if found else _DUMMY_HASH, password)
     if not found or not good or not found[0].active:
+        web().logins.failed(email)
         flash("That email and password do not match an active account.", "error")
-        return render_template("login.html", next=request.form.get("next", ""), email=email), 401
+        return render_template("login.html", next=again, email=email), 401
+    web().logins.succeeded(email)
     session.clear()  # a fresh session on login (no fixation)
     session["user_id"] = found[0].id
     session["login_at"] = time.time()
