@@ -117,6 +117,10 @@ class Draft:
     sections: tuple[str, ...]  # section titles, primary first
     source_id: str
     url: str
+    # the publications this draft announces, as publication_key()s: the new entries of a
+    # search or feed, or a followed item seen for the first time; storage drafts the same
+    # publication once, however many sources find it (storage.store, DUPLICATE_WINDOW)
+    publications: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-ready data (for storage and ``--json`` output)."""
@@ -129,6 +133,7 @@ class Draft:
             "sections": list(self.sections),
             "source_id": self.source_id,
             "url": self.url,
+            "publications": list(self.publications),
         }
 
 
@@ -168,7 +173,33 @@ def draft(
         sections=titles,
         source_id=change.source_id,
         url=change.url,
+        publications=publications(change, assessment.kind, facts),
     )
+
+
+#: Kinds of change that announce a document, which several sources may find: the same
+#: search result in a GOV.UK search and a feed, then the followed item itself. Bill stages
+#: and amendments are left out: the same bill moving twice in a week is two pieces of news.
+ANNOUNCING_KINDS = frozenset({"new-publication", "consultation", "data-release"})
+
+
+def publications(change: ChangeInput, kind: str, facts: _Facts) -> tuple[str, ...]:
+    """The publications a draft announces (empty: the draft is not about one document)."""
+    if kind not in ANNOUNCING_KINDS:
+        return ()
+    if facts.entries:
+        if not all(e.url for e in facts.entries):
+            return ()  # an entry without a link cannot be matched: never call it a duplicate
+        return tuple(dict.fromkeys(publication_key(e.url) for e in facts.entries))
+    if change.old is None:
+        return (publication_key(change.url),)
+    return ()
+
+
+def publication_key(url: str) -> str:
+    """``https://www.GOV.UK/guidance/x/?utm=1#top`` → ``www.gov.uk/guidance/x``."""
+    parts = urlsplit(url.strip())
+    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}"
 
 
 # -- the history line ----------------------------------------------------------------------------

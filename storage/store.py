@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -35,6 +35,12 @@ from storage.models import (
 #: transaction, with the id the draft insert returned. Letters, digits and ``_`` only, so it
 #: survives URL checks and HTML escaping unchanged.
 DRAFT_ID_TOKEN = "__policy_monitor_draft_id_5f1d0c__"
+
+#: A draft announcing publications drafted within this time already (by any source) is not
+#: made again: a GOV.UK search and a feed list the same new publication within hours, and a
+#: followed item is first checked the next day. Longer apart (a consultation's response weeks
+#: after it opened) is news again.
+DUPLICATE_WINDOW = timedelta(days=7)
 
 
 def utcnow() -> datetime:
@@ -260,13 +266,19 @@ class Store:
         snapshot_id = self._add_snapshot(session, record, body_id)
         previous_snapshot = source.last_snapshot_id
         change_id = self._add_change(session, source, record, snapshot_id)
-        draft_id = None
+        draft_id = duplicate_of = None
         if snapshot_id is not None and record.assessment is not None:
-            draft_id = _add_assessment(session, record, snapshot_id, previous_snapshot, change_id)
+            duplicate_of = _duplicate_of(session, record)
+            draft_id = _add_assessment(
+                session, record, snapshot_id, previous_snapshot, change_id, duplicate_of
+            )
         if snapshot_id is not None and record.tracker_sections is not None:
             _save_tracker_sections(session, record, snapshot_id)
-        if record.messages:
-            enqueue(session, record.messages, now=record.started_at, draft_id=draft_id)
+        messages = record.messages
+        if duplicate_of is not None:  # its alert went out with the first draft
+            messages = tuple(m for m in messages if m["kind"] != "alert")
+        if messages:
+            enqueue(session, messages, now=record.started_at, draft_id=draft_id)
         values = _source_values(source, record, body_id, snapshot_id)
         # later records of the same source in this batch must see this one's effect
         source.last_body_id = values.get("last_body_id", source.last_body_id)
@@ -572,11 +584,19 @@ def _add_assessment(
     snapshot_id: int,
     from_snapshot: int | None,
     change_id: int | None,
+    duplicate_of: int | None = None,
 ) -> int | None:
-    """Store the assessment of a new version and, when relevant, its pending draft.
+    """Store the assessment of a new version and, when relevant, its pending draft: unless
+    ``duplicate_of`` names a draft of the same publication, which the assessment then records.
 
     Return the draft's id (None when there is no draft)."""
     data = record.assessment or {}
+    if duplicate_of is not None:
+        reason = (
+            f"the same publication as draft #{duplicate_of}, found by another source or "
+            "check: no second draft or alert"
+        )
+        data = {**data, "duplicate_of": duplicate_of, "reasons": [*data.get("reasons", []), reason]}
     sections = data.get("sections") or []
     assessment_id = session.execute(
         insert(AssessmentRow).returning(AssessmentRow.id),
@@ -595,9 +615,32 @@ def _add_assessment(
             }
         ],
     ).scalar_one()
-    if record.draft is None:
+    if record.draft is None or duplicate_of is not None:
         return None
     return _add_draft(session, record, assessment_id, data)
+
+
+def _duplicate_of(session: Session, record: CheckRecord) -> int | None:
+    """The earliest draft of the last :data:`DUPLICATE_WINDOW` that announces, with the same
+    kind, every publication ``record``'s draft announces (see monitor.drafting.publications).
+    """
+    wanted = set((record.draft or {}).get("publications") or ())
+    if not wanted:
+        return None
+    kind = str((record.assessment or {}).get("kind", ""))
+    query = (
+        select(DraftRow.id, DraftRow.data_json)
+        .join(AssessmentRow, AssessmentRow.id == DraftRow.assessment_id)
+        .where(
+            DraftRow.created_at >= record.started_at - DUPLICATE_WINDOW,
+            AssessmentRow.kind == kind,
+        )
+        .order_by(DraftRow.id)
+    )
+    for draft_id, data_json in session.execute(query):
+        if wanted <= set(json.loads(data_json).get("publications") or ()):
+            return int(draft_id)
+    return None
 
 
 def enqueue(

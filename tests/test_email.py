@@ -283,3 +283,55 @@ def test_each_alert_in_a_batch_links_to_its_own_draft(store: Store) -> None:
         )
     # no draft written with the message: the link falls back to the review queue
     assert rows["alert:beta"].text == "Review this draft: https://monitor.example.org/drafts/\n"
+
+
+def test_a_publication_drafted_already_gets_no_second_draft_or_alert(store: Store) -> None:
+    """A search and a feed find the same publication: one draft, one alert; a week later, or
+    another kind of change, or one more publication, is news again."""
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    ids = ("search", "feed", "later", "more", "stage")
+    store.sync_sources(SourceSpec(i, i, "feed", f"http://127.0.0.1/{i}") for i in ids)
+    guide = "www.gov.uk/government/publications/kinship-guide"
+
+    def checked(
+        source_id: str, hours: float, publications: list[str], kind: str = "new-publication"
+    ) -> CheckRecord:
+        body = f"<p>{source_id}</p>".encode()
+        return CheckRecord(
+            source_id=source_id,
+            started_at=start + timedelta(hours=hours),
+            duration_ms=1,
+            status="new",
+            url=f"http://127.0.0.1/{source_id}",
+            body=body,
+            content_hash=blob_id(body),
+            assessment={"relevant": True, "score": 0.9, "kind": kind, "reasons": ["terms"]},
+            draft={"history_line": source_id, "publications": publications},
+            messages=(
+                {
+                    "key": f"alert:{source_id}",
+                    "kind": "alert",
+                    "recipient": "money@example.org",
+                    "subject": source_id,
+                    "text": "text",
+                    "html": "<p>html</p>",
+                    "message_id": f"<{source_id}@policy-monitor>",
+                },
+            ),
+        )
+
+    store.write([checked("search", 0, [guide])])
+    store.write([checked("feed", 3, [guide])])
+    store.write([checked("stage", 4, [guide], kind="bill-stage")])
+    store.write([checked("more", 5, [guide, guide + "-annex"])])
+    store.write([checked("later", 24 * 8, [guide])])
+    assert sorted(d.source_id for d in store.drafts()) == ["later", "more", "search", "stage"]
+    assert sorted(row.key for row in store.outbox()) == [
+        "alert:later",
+        "alert:more",
+        "alert:search",
+        "alert:stage",
+    ]
+    [feed] = [a for a in store.assessments(limit=10) if a.source_id == "feed"]
+    first = {d.source_id: d.id for d in store.drafts()}["search"]
+    assert json.loads(feed.data_json)["duplicate_of"] == first

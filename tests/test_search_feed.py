@@ -430,3 +430,23 @@ def test_search_result_details() -> None:
         "A — Detailed guide — department-for-education, MOJ — 2025-01-01 (https://www.gov.uk/a)",
         "B (https://www.legislation.gov.uk/ukpga/2026/21)",
     ]
+
+
+def test_one_publication_found_by_a_search_and_a_feed_is_drafted_once(monitor: Monitor) -> None:
+    serve(monitor, API_PATH, SEARCH_V1.read_bytes(), JSON)
+    serve(monitor, FEED_PATH, ATOM_V1.read_bytes(), ATOM)
+    monitor.configure(search_source(monitor), feed_source(monitor))
+    monitor.check()
+    serve(monitor, API_PATH, SEARCH_V2.read_bytes(), JSON)
+    serve(monitor, FEED_PATH, ATOM_V2.read_bytes(), ATOM)
+    monitor.check("kin")
+    monitor.check("feed")  # the same new publication, a check later
+
+    drafts = json.loads(monitor.run("drafts", "list", "--json").output)
+    assert [(d["source"], d["publications"]) for d in drafts] == [
+        ("kin", ["www.gov.uk/government/publications/kinship-allowance-pilot-evaluation"])
+    ]
+    changes = json.loads(monitor.run("changes", "list", "--json").output)
+    by_source = {c["source"]: c for c in changes}
+    assert by_source["feed"]["relevant"] is True  # judged as before, then not drafted again
+    assert f"the same publication as draft #{drafts[0]['id']}" in by_source["feed"]["reasons"][-1]
