@@ -1,10 +1,11 @@
 """Benchmark relevance assessment and drafting on the labelled cases in tests/relevance_cases/.
 
-Usage:  .venv/bin/python benchmarks/relevance.py [--split dev|held-out|blind|blind2|blind3|all]
-                                                  [--show] [--case ID] [--profiles FILE]
-                                                  [--today YYYY-MM-DD]
+Usage:  .venv/bin/python benchmarks/relevance.py [--split SPLIT] [--show] [--case ID]
+                                                  [--profiles FILE] [--today YYYY-MM-DD]
 
-Prints, per split (dev, held-out, blind, blind2, blind3, all), precision, recall and F1 of
+SPLIT: dev, held-out, blind, blind2, blind3, blind4 or all (the default).
+
+Prints, per split (dev, held-out, blind, blind2, blind3, blind4, all), precision, recall and F1 of
 ``relevant``, section accuracy (primary section right, on cases labelled relevant), kind
 accuracy (all cases) and key-fact coverage (labelled facts found in the draft's history line
 and paragraph), plus the time per case. ``--show`` lists every case that misses a label;
@@ -15,7 +16,8 @@ The held-out split is for the final figures only: tune on dev. The blind split
 (tests/relevance_cases/blind/) was written by an independent evaluator: never tune on it.
 The blind2 split (tests/relevance_cases/blind2/) was written after the rules were frozen
 following the blind split's findings. The blind3 split (tests/relevance_cases/blind3/) was
-labelled and committed before the assessor was first run on it.
+labelled and committed before the assessor was first run on it. So was blind4
+(tests/relevance_cases/blind4/), written by a session that had not read the rules.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ CASES = ROOT / "tests" / "relevance_cases"
 BLIND = CASES / "blind"
 BLIND2 = CASES / "blind2"
 BLIND3 = CASES / "blind3"
-SPLITS = ("dev", "held-out", "blind", "blind2", "blind3")
+BLIND4 = CASES / "blind4"
+SPLITS = ("dev", "held-out", "blind", "blind2", "blind3", "blind4")
 TARGETS = {"f1": 0.95, "section_accuracy": 0.90, "kind_accuracy": 0.90, "fact_coverage": 0.90}
 
 
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     profiles = load_profiles(Path(args.profiles)) if args.profiles else default_profiles()
     today = date.fromisoformat(args.today)
     cases = load_cases(CASES)
-    for folder in (BLIND, BLIND2, BLIND3):
+    for folder in (BLIND, BLIND2, BLIND3, BLIND4):
         if folder.is_dir():
             cases += load_cases(folder, ROOT / "tests" / "fixtures")
     if args.case:

@@ -32,7 +32,7 @@ from monitor.normalise import normalise_document
 from monitor.relevance.model import Assessment, ChangeInput, Kind
 
 Format = Literal["html", "govuk-json", "lines"]
-Split = Literal["dev", "held-out", "blind", "blind2", "blind3"]
+Split = Literal["dev", "held-out", "blind", "blind2", "blind3", "blind4"]
 _HEADING = re.compile(r"^(#{1,6}) (.*)$")
 
 
