@@ -730,8 +730,10 @@ def test_rows_of_counts_in_a_table_count_as_figures_for_data() -> None:
 
 
 def test_the_blind_splits_load_and_keep_their_shape() -> None:
-    for folder, split in (("blind", "blind"), ("blind2", "blind2"), ("blind3", "blind3")):
+    blinds = ("blind", "blind2", "blind3", "blind4")
+    for folder, split in ((name, name) for name in blinds):
         cases = load_cases(ROOT / "tests" / "relevance_cases" / folder, ROOT / "tests" / "fixtures")
         assert cases and {c.split for c in cases} == {split}
         assert sum(not c.expected.relevant for c in cases) / len(cases) >= 0.40
     assert len(load_cases(ROOT / "tests" / "relevance_cases" / "blind3")) >= 20
+    assert len(load_cases(ROOT / "tests" / "relevance_cases" / "blind4")) >= 20
