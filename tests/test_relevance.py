@@ -736,4 +736,5 @@ def test_the_blind_splits_load_and_keep_their_shape() -> None:
         assert cases and {c.split for c in cases} == {split}
         assert sum(not c.expected.relevant for c in cases) / len(cases) >= 0.40
     assert len(load_cases(ROOT / "tests" / "relevance_cases" / "blind3")) >= 20
-    assert len(load_cases(ROOT / "tests" / "relevance_cases" / "blind4")) >= 20
+    blind4 = load_cases(ROOT / "tests" / "relevance_cases" / "blind4", ROOT / "tests" / "fixtures")
+    assert len(blind4) >= 20
