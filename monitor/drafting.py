@@ -151,6 +151,7 @@ class _Facts:
     changed: str = ""  # the new side of every changed block
     headings: tuple[str, ...] = ()  # headings the change added
     status: tuple[str, str] | None = None  # a tracker status moving (old, new)
+    assent_day: str = ""  # the "Royal Assent: sitting <day>" stage of a bill, if listed
 
 
 def draft(
@@ -342,7 +343,7 @@ def _document_event(kind: str, facts: _Facts) -> str:
     if kind == "new-publication":
         if document_type in ANNOUNCEMENT_TYPES:
             return f"the announcement '{title}'"
-        return f"publication of '{title}'"
+        return f"the publication of '{title}'"
     return f"an update to '{title}'"
 
 
@@ -363,12 +364,24 @@ def _facts(change: ChangeInput, changes_view: ChangeView) -> _Facts:
         document_type=doc_type(change.new.metadata.document_type),
         changed=" ".join(p.text for p in changes_view.pieces if p.side == "new" and any(p.changed)),
         status=_status_move(changes_view),
+        assent_day=_assent_day(change.new) if reads_events else "",
         headings=tuple(
             (h.new_text or "").lstrip("#").strip()
             for h in changes_view.content_hunks
             if h.kind == "added" and (h.new_text or "").startswith("#")
         ),
     )
+
+
+_ASSENT_STAGE = re.compile(r"^Royal Assent(?: \([^)]*\))?: sittings? (?P<day>\d{1,2} \w+ \d{4})")
+
+
+def _assent_day(document: Document) -> str:
+    """The day a bill's Royal Assent stage lists (``- Royal Assent: sitting 29 April 2026``)."""
+    for block in document.blocks:
+        if match := _ASSENT_STAGE.match(block.text):
+            return match["day"]
+    return ""
 
 
 def _status_move(changes_view: ChangeView) -> tuple[str, str] | None:
@@ -465,8 +478,12 @@ def _opening(change: ChangeInput, assessment: Assessment, facts: _Facts) -> str:
     on = f"On {facts.when}, " if facts.when else ""
     if facts.status and assessment.sections:
         old, new = facts.status
+        if _is_host(facts.organisation):  # never a host name as the subject of a sentence
+            return f"{on}the status of this section moved from {old} to {new}."
         return f"{on}{facts.organisation} moved the status of this section from {old} to {new}."
     if change.source_kind == "tracker":
+        if _is_host(facts.organisation):
+            return f"{on}the policy tracker was updated."
         return f"{on}{facts.organisation} updated its policy tracker."
     verb = _verb(assessment.kind, facts.document_type, change.old is None)
     if (typed := document_kind(change)) and assessment.kind == "new-publication":
@@ -516,9 +533,10 @@ def _note(note: str) -> str:
 def _event_sentence(event: BillEvent, facts: _Facts) -> str:
     when = f" on {facts.when}" if facts.when else ""
     if event.kind == "royal-assent" or is_act(event):
-        return (
-            f"The {facts.title} received Royal Assent{when}, becoming the {event.detail or 'Act'}."
-        )
+        if assented := facts.assent_day:  # the day itself, not the API record's last update
+            when = f" on {assented}"
+        becoming = f", becoming the {event.detail}" if event.detail else ""
+        return f"The {facts.title} received Royal Assent{when}{becoming}."
     if event.kind == "stage":
         return _stage_sentence(event, facts, when)
     if event.kind == "amendment":
@@ -563,12 +581,21 @@ def _event_clause(event: BillEvent, *, subject: bool = False) -> str:
 
 def _entries_sentence(facts: _Facts) -> str:
     shown = [
-        f"'{e.title}'" + (f" ({', '.join(e.parts)})" if e.parts else "") for e in facts.entries
+        f"'{e.title}'" + (f" ({', '.join(_readable(e.parts))})" if e.parts else "")
+        for e in facts.entries
     ]
     links = [e.url for e in facts.entries if e.url]
     listed = "; ".join(shown[:3]) + (f" and {len(shown) - 3} more" if len(shown) > 3 else "")
     found = f"New on {facts.title}: {listed}."
     return found + (f" Link: {links[0]}." if links else "")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d(?:T[\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?")
+
+
+def _readable(parts: tuple[str, ...]) -> list[str]:
+    """An entry's parts as a tracker would write them: ``2024-10-11`` → ``11 October 2024``."""
+    return [(long_date(p) if _ISO_DAY.fullmatch(p) else None) or p for p in parts]
 
 
 def _key_sentences(

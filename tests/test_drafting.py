@@ -222,7 +222,7 @@ def test_search_entries_are_listed_with_their_link() -> None:
     )
     assert "https://www.gov.uk/g" in result.paragraph
     assert result.history_line.endswith(
-        "following publication of 'Kinship care: statutory guidance for local authorities'."
+        "following the publication of 'Kinship care: statutory guidance for local authorities'."
     )
 
 
@@ -356,3 +356,39 @@ def test_a_table_of_counts_is_quoted_with_its_figures() -> None:
     assessment, result = drafted(make(None, new, kind="html", url=url))
     assert assessment.relevant and assessment.sections[0] == "data"
     assert "5,858" in result.paragraph and "1,254" in result.paragraph
+
+
+def test_royal_assent_states_the_day_from_the_stage_list_and_no_unnamed_act() -> None:
+    old = (
+        "# Kinship Bill\n## Status\nCurrent stage: 3rd reading (House of Lords)\n## Stages\n"
+        "- 3rd reading (House of Lords): sitting 9 February 2026"
+    )
+    new = (
+        old.replace("3rd reading (House of Lords)\n", "Royal Assent\n", 1)
+        + "\n- Royal Assent: sitting 29 April 2026"
+    )
+    item = make(old, new, kind="parliament-bill", url=BILL, meta={"updated": "2026-05-02"})
+    _, result = drafted(item)
+    assert result.paragraph.startswith("The Kinship Bill received Royal Assent on 29 April 2026.")
+    assert "becoming the Act" not in result.paragraph
+
+
+def test_a_status_move_on_an_unnamed_host_has_no_host_as_subject() -> None:
+    old = "# Tracker\n## Legal aid\nStatus: Slow progress\n### What's happening now?\nText."
+    new = old.replace("Slow progress", "Good progress")
+    _, result = drafted(make(old, new, kind="tracker", url="http://127.0.0.1:8765/tracker"))
+    assert "127.0.0.1 moved" not in result.paragraph
+    assert "The status of this section moved from Slow progress to Good progress" in (
+        result.paragraph
+    )
+
+
+def test_listed_entries_give_their_dates_as_a_tracker_writes_them() -> None:
+    old = "# GOV.UK search: kinship\n## Results\n→ Old — Guidance — DfE — 2023-05-01 (https://a)"
+    new = (
+        f"{old}\n→ Kinship allowance pilot: evaluation — Research — Department for Education — "
+        "2025-07-03 (https://www.gov.uk/e)"
+    )
+    _, result = drafted(make(old, new, kind="govuk-search"))
+    assert "(Research, Department for Education, 3 July 2025)" in result.paragraph
+    assert "2025-07-03" not in result.paragraph

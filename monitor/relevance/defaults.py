@@ -207,6 +207,10 @@ ANCHORS: list[str] = [
     "family group decision making", "family group conference", "family network",
     "family networks", "child arrangements order", "lives with order", "kin carer",
     "grandparent carer", "grandparents raising grandchildren", "relative carer",
+    # programmes the tracker follows by name (the sections' own definitions): a publication of
+    # one is news for the tracker even where its title does not say "kinship"
+    "childrens social care national framework", "national framework for childrens social care",
+    "families first for children",
 ]
 
 #: Hard negatives: a change about one of these, with kinship not in play, is not relevant.
