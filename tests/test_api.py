@@ -489,9 +489,9 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
     ("approve", None, "must be a JSON object"),
     ("approve", [1], "must be a JSON object"),
     ("approve", {}, "version is required"),
-    ("approve", {"version": "1"}, "version is required"),
-    ("approve", {"version": True}, "version is required"),
-    ("approve", {"version": 0}, "version is required"),
+    ("approve", {"version": "1"}, "version must be the draft version you saw"),
+    ("approve", {"version": True}, "version must be the draft version you saw"),
+    ("approve", {"version": 0}, "version must be the draft version you saw"),
     ("approve", {"version": 1, "reason": "duplicate"}, "unknown field 'reason'"),
     ("approve", {"version": 1, "history_line": "  "}, "history_line cannot be empty"),
     ("approve", {"version": 1, "paragraph": 3}, "paragraph must be a string"),
@@ -499,7 +499,7 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
     ("approve", {"version": 1, "status_suggestion": "Done"}, "status_suggestion must be"),
     ("approve", {"version": 1, "status_suggestion": {"reason": "x"}}, "status_suggestion"),
     ("approve", {"version": 1, "note": 5}, "note must be a string"),
-    ("approve", {"version": 1.5}, "version is required"),
+    ("approve", {"version": 1.5}, "version must be the draft version you saw"),
     ("edit", {"version": 1, "paragraph": "a\x00b"}, "NUL"),
     ("edit", {"version": 1, "paragraph": "\ud800"}, "valid Unicode"),  # a lone surrogate
     ("edit", {"version": 1, "primary_section": {}}, "primary_section must be"),
@@ -513,6 +513,9 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
     ("reject", {"version": 1, "reason": "other", "note": " "}, "say why in note"),
     ("reject", {"version": 1, "reason": "duplicate", "paragraph": "x"}, "keeps no edits"),
     ("reject", {"version": 1, "reason": "duplicate", "primary_section": "data"}, "wrong-section"),
+    ("reject", {"version": 1, "reason": "wrong-section"}, "send primary_section"),
+    ("reject", {"version": 1, "reason": "wrong-section", "primary_section": None}, "send primary"),
+    ("edit", {"version": 1, "paragraph": " "}, "paragraph cannot be empty"),
 ]
 
 

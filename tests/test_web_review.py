@@ -426,3 +426,22 @@ def test_login_page_warns_when_secure_cookies_cannot_work(site: Site) -> None:
     assert warning not in client.get("/login", base_url="http://monitor.example.org").get_data(
         as_text=True
     )
+
+
+def test_wrong_section_needs_the_right_one_and_approval_needs_a_paragraph(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("money")
+    values = form_of(client, draft) | {"action": "reject", "reason": "wrong-section"}
+    response = client.post(f"/drafts/{draft}", data=values)  # the assessed section, unchanged
+    assert response.status_code == 422
+    assert "first choose the right tracker section" in response.get_data(as_text=True)
+    empty = form_of(client, draft) | {"action": "approve", "paragraph": "  "}
+    response = client.post(f"/drafts/{draft}", data=empty)
+    assert response.status_code == 422 and "paragraph cannot be empty" in response.get_data(
+        as_text=True
+    )
+    assert site.draft_ids() and draft in site.draft_ids()  # still pending
+    values |= {"primary_section": "data"}
+    assert client.post(f"/drafts/{draft}", data=values).status_code == 302
+    decision = [d for d, _, _ in site.store.decisions()][-1]
+    assert (decision.reason, decision.corrected_section) == ("wrong-section", "data")

@@ -359,8 +359,12 @@ def _decision(action: str, body: Any, *, reviewer: str) -> tuple[list[str], Deci
     version = body.get("version")
     if isinstance(version, float) and version.is_integer():
         version = int(version)  # 3.0 is the integer 3 in JSON
-    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_ID:
+    if version is None:
         problems.append("version is required: the draft version you saw (a positive integer)")
+    elif isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_ID:
+        problems.append(
+            f"version must be the draft version you saw, a positive integer (got {version!r:.40})"
+        )
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         problems.append("note must be a string")
@@ -376,6 +380,8 @@ def _decision(action: str, body: Any, *, reviewer: str) -> tuple[list[str], Deci
             problems.append("with reason 'other', say why in note")
         if fields and reason != "wrong-section":
             problems.append("primary_section goes with reason 'wrong-section' (the right one)")
+        if reason == "wrong-section" and not fields.get("primary_section"):
+            problems.append("with reason 'wrong-section', send primary_section: the right one")
     elif action == "edit" and not fields:
         problems.append(f"nothing to edit: send at least one of {', '.join(EDITABLE)}")
     if problems:
@@ -400,8 +406,8 @@ def _edited_fields(body: Mapping[str, Any], problems: list[str]) -> dict[str, An
             value = body[name]
             if not isinstance(value, str):
                 problems.append(f"{name} must be a string")
-            elif name == "history_line" and not value.strip():
-                problems.append("history_line cannot be empty")
+            elif not value.strip():
+                problems.append(f"{name} cannot be empty")
             else:
                 fields[name] = value.strip()
     if "primary_section" in body:

@@ -251,7 +251,7 @@ def decide(draft_id: int) -> Response | tuple[str, int]:
 
     form = {key: request.form.get(key, "").strip() for key in _FIELDS}
     action = request.form.get("action", "")
-    problem = _form_problem(action, form)
+    problem = _form_problem(action, form) or _section_problem(draft_id, action, form)
     if problem:
         flash(problem, "error")
         return _draft_page(draft_id, form=form), 422
@@ -299,6 +299,25 @@ def _form_problem(action: str, form: dict[str, str]) -> str | None:
         return "With 'Other', write the reason in the note."
     if action != "reject" and not form["history_line"]:
         return "The update-history line cannot be empty."
+    if action == "approve" and not form["paragraph"]:
+        return "The 'What's happening now?' paragraph cannot be empty."
+    return None
+
+
+def _section_problem(draft_id: int, action: str, form: dict[str, str]) -> str | None:
+    """'Wrong section' teaches the right one: the form must name a section other than the one
+    the draft was assessed for."""
+    from monitor.web.app import web
+
+    if action != "reject" or form["reason"] != "wrong-section":
+        return None
+    found = web().reviews.get(draft_id)
+    assessed = found[1].primary_section if found else None
+    if not form["primary_section"] or form["primary_section"] == assessed:
+        return (
+            "With 'Wrong section', first choose the right tracker section in the form, "
+            "then reject."
+        )
     return None
 
 
