@@ -172,6 +172,12 @@ def sources_check(ctx: Context) -> None:
     with _errors():
         config = ctx.config()
     click.echo(f"{ctx.config_path}: OK, {len(config.sources)} sources")
+    if not config.sources:
+        click.echo(
+            "warning: no sources: nothing would be checked (and a running service refuses to "
+            "reload a file with none)",
+            err=True,
+        )
 
 
 @sources.command("list")

@@ -17,7 +17,8 @@ from typing import Any
 import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
-from monitor.errors import MonitorError, NotFoundError
+from monitor.cli_web import EMAIL
+from monitor.errors import ConfigError, MonitorError, NotFoundError
 
 
 def _smtp() -> Any:
@@ -26,7 +27,7 @@ def _smtp() -> Any:
     try:
         return SmtpSettings.from_env()
     except ValueError as exc:
-        raise MonitorError(str(exc)) from None
+        raise ConfigError([str(exc)]) from None
 
 
 @cli.group()
@@ -188,17 +189,24 @@ def notify_test(ctx: Context, email: str) -> None:
         if name is not None and name not in {c.name for c in channels}:
             known = ", ".join(f"channel:{c.name}" for c in channels) or "none"
             raise MonitorError(f"no channel {name!r} in notifications.channels (known: {known})")
+        if name is None and not EMAIL.match(email):
+            raise click.BadParameter(f"{email!r} is not an email address (or channel:NAME)")
+        smtp = _smtp()  # wrong settings: refused before anything is queued
         message = test_message(email)
         store.enqueue([message])
-        report = send_due(
-            store,
-            _smtp(),
-            config.notifications.from_address,
-            channels=channels,
-            keys=[message["key"]],  # only the test: queued alerts wait for 'notify send'
-        )
-        if report.failed:
-            store.outbox_drop(message["key"])
+        sent = False
+        try:
+            report = send_due(
+                store,
+                smtp,
+                config.notifications.from_address,
+                channels=channels,
+                keys=[message["key"]],  # only the test: queued alerts wait for 'notify send'
+            )
+            sent = not report.failed
+        finally:
+            if not sent:  # a test is for now: never delivered later by the service's retries
+                store.outbox_drop(message["key"])
     if report.failed:
         click.echo(f"test message not sent: {report.error}", err=True)
         click.echo("(it is not kept in the outbox: fix the settings and run this again)", err=True)

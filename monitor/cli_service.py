@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
+from monitor.errors import ConfigError
 
 
 class JsonFormatter(logging.Formatter):
@@ -123,6 +124,8 @@ def run(
     configure_logging(log_format, log_level)
     with _errors():
         ctx.config()  # refuse to start on an invalid sources.yaml
+        if email:
+            _check_smtp_settings()  # refuse to start on wrong POLICY_MONITOR_SMTP_* values
         store = ctx.store(migrate=True)
         options = RunOptions(
             config_path=Path(ctx.config_path),
@@ -135,6 +138,15 @@ def run(
             watch_every=watch_interval,
         )
         sys.exit(run_service(store, options))
+
+
+def _check_smtp_settings() -> None:
+    from notifications.smtp import SmtpSettings
+
+    try:
+        SmtpSettings.from_env()
+    except ValueError as exc:
+        raise ConfigError([str(exc)]) from None
 
 
 @cli.command()

@@ -314,6 +314,29 @@ def load_config(path: Path) -> Config:
     return _resolve(path, parsed)
 
 
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe loader (libyaml's when PyYAML has it: faster and far lighter on a long
+    sources.yaml), refusing a key given twice in one mapping. Plain YAML loaders keep the last
+    one silently: a second ``sources:`` would drop the first list, a second ``every:`` would
+    override the first without a word."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str | int | float | bool) and key in lines:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the key {key!r} is given twice in one mapping (first on line "
+                    f"{lines[key] + 1})",
+                    key_node.start_mark,
+                )
+            if isinstance(key, str | int | float | bool):
+                lines[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -321,7 +344,7 @@ def _read_yaml(path: Path) -> Any:
         raise ConfigError([f"{path}: cannot read file: {exc.strerror or exc}"]) from None
     try:
         # libyaml's loader when PyYAML has it: faster and far lighter on a long sources.yaml
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

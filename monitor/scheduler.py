@@ -142,6 +142,8 @@ class Service:
         self._schedule_all(self.config)
         self.scheduler.start()
         log.info("scheduler started with %d sources", len(self.config.sources))
+        if not self.config.sources:
+            log.warning("%s lists no sources: nothing will be checked", self.config_path)
 
     def reload(self) -> None:
         """Re-read sources.yaml and rebuild the schedule; keep the old one if it is invalid."""
@@ -151,6 +153,15 @@ class Service:
             config = load_config(self.config_path)
         except ConfigError as exc:
             _log_refused(exc)
+            return
+        if not config.sources and self.config.sources:
+            log.error(
+                "reload refused, keeping the current schedule: %s now lists no sources (it "
+                "listed %d); a truncated file or a bad deploy would stop all monitoring. To "
+                "watch nothing, stop the service",
+                self.config_path,
+                len(self.config.sources),
+            )
             return
         old = dict(self.sources)
         before = [s.id for s in self.config.sources]
@@ -218,12 +229,12 @@ class Service:
         from notifications.smtp import SmtpSettings, send_due
 
         settings = self.config.notifications
-        report = send_due(
-            self.store,
-            SmtpSettings.from_env(),
-            settings.from_address,
-            channels=settings.channels,
-        )
+        try:
+            smtp = SmtpSettings.from_env()
+        except ValueError as exc:  # checked at start; the environment cannot change since
+            log.error("email: not sending, the SMTP settings are wrong: %s", exc)
+            return
+        report = send_due(self.store, smtp, settings.from_address, channels=settings.channels)
         if report.sent or report.failed:
             log.info(
                 "email: sent %d, failed %d%s",

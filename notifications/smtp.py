@@ -39,6 +39,23 @@ from typing import Any
 from notifications.channels import ChannelLike, ChannelSender, channel_name
 from storage.store import Store
 
+
+def _number(
+    env: Any, name: str, default: str, low: float, high: float, kind: type[int] | type[float]
+) -> float:
+    """``POLICY_MONITOR_SMTP_<name>`` as a number in [low, high], or a ValueError naming it."""
+    variable = f"POLICY_MONITOR_SMTP_{name}"
+    raw = env.get(variable, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        whole = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{variable} must be {whole} from {low:g} to {high:g}, not {raw!r}")
+    return value
+
+
 RETRY_BASE = timedelta(minutes=1)
 RETRY_MAX = timedelta(hours=1)
 
@@ -57,19 +74,24 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls, env: Any = None) -> SmtpSettings:
-        """Read the POLICY_MONITOR_SMTP_* variables."""
+        """Read the POLICY_MONITOR_SMTP_* variables; ValueError names the one that is wrong."""
         env = os.environ if env is None else env
-        security = env.get("POLICY_MONITOR_SMTP_SECURITY", "none").lower()
+        security = env.get("POLICY_MONITOR_SMTP_SECURITY", "none").strip().lower()
         if security not in ("none", "starttls", "tls"):
-            raise ValueError("POLICY_MONITOR_SMTP_SECURITY must be none, starttls or tls")
+            raise ValueError(
+                f"POLICY_MONITOR_SMTP_SECURITY must be none, starttls or tls, not {security!r}"
+            )
+        ca_file = env.get("POLICY_MONITOR_SMTP_CA_FILE") or None
+        if ca_file is not None and not os.path.isfile(ca_file):
+            raise ValueError(f"POLICY_MONITOR_SMTP_CA_FILE: no such file {ca_file!r}")
         return cls(
             host=env.get("POLICY_MONITOR_SMTP_HOST", "localhost"),
-            port=int(env.get("POLICY_MONITOR_SMTP_PORT", "465" if security == "tls" else "25")),
+            port=int(_number(env, "PORT", "465" if security == "tls" else "25", 1, 65535, int)),
             security=security,
             user=env.get("POLICY_MONITOR_SMTP_USER") or None,
             password=env.get("POLICY_MONITOR_SMTP_PASSWORD") or None,
-            timeout=float(env.get("POLICY_MONITOR_SMTP_TIMEOUT", "30")),
-            ca_file=env.get("POLICY_MONITOR_SMTP_CA_FILE") or None,
+            timeout=_number(env, "TIMEOUT", "30", 0.1, 3600, float),
+            ca_file=ca_file,
         )
 
     @property

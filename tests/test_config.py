@@ -168,3 +168,28 @@ def test_host_keys_must_be_bare_host_names(tmp_path: Path, host: str) -> None:
         f"sources.yaml: hosts: {host!r} is not a bare host name: write it like www.gov.uk "
         "(no scheme, port or path)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "sources: []\nsources:\n  - {id: a, name: A, url: 'https://x.org/a', kind: html}\n",
+            "line 2, column 1: not valid YAML: the key 'sources' is given twice in one "
+            "mapping (first on line 1)",
+        ),
+        (
+            "sources:\n  - id: a\n    name: A\n    url: https://x.org/a\n    kind: html\n"
+            "    every: 1h\n    every: 2h\n",
+            "line 7, column 5: not valid YAML: the key 'every' is given twice",
+        ),
+    ],
+)
+def test_a_key_given_twice_is_an_error_not_a_silent_override(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert problem in str(error.value)

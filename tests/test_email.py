@@ -335,3 +335,23 @@ def test_a_publication_drafted_already_gets_no_second_draft_or_alert(store: Stor
     [feed] = [a for a in store.assessments(limit=10) if a.source_id == "feed"]
     first = {d.source_id: d.id for d in store.drafts()}["search"]
     assert json.loads(feed.data_json)["duplicate_of"] == first
+
+
+def test_wrong_smtp_settings_are_named_and_queue_nothing(
+    monitor: Monitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICY_MONITOR_SMTP_PORT", "abc")
+    result = monitor.run("notify", "test", "someone@example.org")
+    assert result.exit_code == 2
+    assert "POLICY_MONITOR_SMTP_PORT must be a whole number from 1 to 65535, not 'abc'" in (
+        result.output
+    )
+    for store in store_of(monitor):
+        assert store.outbox() == []
+    started = monitor.run("run", "--no-web")  # refused before it starts
+    assert started.exit_code == 2 and "POLICY_MONITOR_SMTP_PORT" in started.output
+    monkeypatch.setenv("POLICY_MONITOR_SMTP_PORT", "2525")
+    monkeypatch.setenv("POLICY_MONITOR_SMTP_TIMEOUT", "soon")
+    assert "POLICY_MONITOR_SMTP_TIMEOUT must be a number" in monitor.run("notify", "send").output
+    bad = monitor.run("notify", "test", "not-an-address")
+    assert bad.exit_code == 2 and "not an email address" in bad.output

@@ -304,9 +304,14 @@ def test_an_unreadable_ca_file_is_named(store: Store, servers: Any, tmp_path: Pa
         "POLICY_MONITOR_SMTP_SECURITY": "starttls",
         "POLICY_MONITOR_SMTP_CA_FILE": str(missing),
     }
+    with pytest.raises(ValueError, match=f"POLICY_MONITOR_SMTP_CA_FILE: no such file '{missing}'"):
+        SmtpSettings.from_env(env)  # refused when read: 'run' does not start with it
+    broken = tmp_path / "broken.pem"
+    broken.write_text("not a certificate\n")
+    env["POLICY_MONITOR_SMTP_CA_FILE"] = str(broken)
     report = send_due(store, SmtpSettings.from_env(env), FROM)
     assert report.failed == 1 and report.error is not None
-    assert report.error.startswith(f"cannot use POLICY_MONITOR_SMTP_CA_FILE={missing}: ")
+    assert report.error.startswith(f"cannot use POLICY_MONITOR_SMTP_CA_FILE={broken}: ")
     assert store.outbox_counts()["queued"] == 1
 
 
