@@ -91,6 +91,7 @@ def upgrade(engine: Engine) -> None:
     """Apply every pending migration (idempotent)."""
     from alembic import command
 
+    is_current(engine)  # refuses a schema from a newer version before alembic fails on it
     try:
         command.upgrade(_alembic_config(engine), "head")
     except OperationalError as exc:
@@ -109,8 +110,22 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when the database schema is at the newest migration."""
-    return current_revision(engine) == HEAD
+    """True when the database schema is at the newest migration; StorageError when it is at
+    a revision this version does not know (made by a newer policy-monitor)."""
+    revision = current_revision(engine)
+    if revision is not None and revision not in known_revisions():
+        raise StorageError(
+            f"the database schema is at revision {revision}, which this version of "
+            f"policy-monitor does not know (it knows up to {HEAD}): a newer version made it. "
+            "Run that version again, or restore a backup taken before the upgrade"
+        )
+    return revision == HEAD
+
+
+def known_revisions() -> frozenset[str]:
+    """The revision ids of the migrations shipped with this version (``0001`` ...)."""
+    versions = Path(__file__).resolve().parent / "migrations" / "versions"
+    return frozenset(p.name.split("_", 1)[0] for p in versions.glob("[0-9]*_*.py"))
 
 
 def ensure_current(engine: Engine) -> None:

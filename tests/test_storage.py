@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from storage import db
 from storage.blobs import MAX_DEPTH, blob_id
+from storage.errors import StorageError
 from storage.models import BlobRow
 from storage.store import ChangeRecord, CheckRecord, SourceSpec, Store
 from tests.pageserver import fixture_bytes
@@ -195,3 +198,28 @@ def test_database_urls_are_checked_and_postgres_scheme_accepted() -> None:
         db.make_engine("foo")
     with pytest.raises(StorageError, match="unsupported database 'mysql'"):
         db.require_existing("mysql://u@h/d")
+
+
+def test_a_schema_from_a_newer_version_is_refused_in_plain_words(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    """A rollback of the package (or an old standby) must not crash in alembic or be told
+    to run 'init', which cannot help."""
+    from sqlalchemy import text
+
+    from monitor.cli import cli
+
+    with store.engine.begin() as connection:
+        connection.execute(text("update alembic_version set version_num = '0099'"))
+    with pytest.raises(StorageError, match="revision 0099, which this version"):
+        db.ensure_current(store.engine)
+    config = tmp_path / "sources.yaml"
+    config.write_text("sources: []\n")
+    for command in (["init"], ["status"]):
+        result = CliRunner().invoke(
+            cli, ["--config", str(config), "--database-url", database_url, *command]
+        )
+        assert result.exit_code == 3, result.output
+        assert "a newer version made it" in result.output and "Traceback" not in result.output
+    with store.engine.begin() as connection:  # as it was, for the fixture's checks
+        connection.execute(text(f"update alembic_version set version_num = '{db.HEAD}'"))
