@@ -19,7 +19,12 @@ from urllib.robotparser import RobotFileParser
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from monitor.config import Config, HostPolicy, Source
@@ -148,6 +153,11 @@ class Fetcher:
         except requests.exceptions.Timeout:
             raise FetchError(f"timed out after {timeout[1]:g} s") from None
         except requests.exceptions.RequestException as exc:
+            if _read_timed_out(exc):  # retried reads that timed out come back as ConnectionError
+                raise FetchError(
+                    f"timed out after {timeout[1]:g} s waiting for the server to answer "
+                    "(connected, no response), on every try"
+                ) from None
             raise FetchError(f"could not connect: {_reason(exc)}") from None
 
     def _read(
@@ -280,6 +290,12 @@ def _read_capped(response: requests.Response, limit: int) -> bytes:
     except requests.exceptions.RequestException as exc:
         raise FetchError(f"connection broke while reading the body: {_reason(exc)}") from None
     return b"".join(chunks)
+
+
+def _read_timed_out(exc: BaseException) -> bool:
+    """The server took the connection but never answered within the read timeout."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
 
 
 def _reason(exc: BaseException) -> str:
