@@ -18,6 +18,10 @@ import click
 from monitor.cli import Context, _errors, cli, pass_ctx
 from monitor.errors import ConfigError
 
+#: Fields a log call may pass with ``extra=`` that JSON lines carry as their own keys (a check:
+#: source, outcome, duration_ms, error), so a log shipper need not parse the message.
+STRUCTURED = ("source", "outcome", "duration_ms", "error")
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per log line (for log shippers)."""
@@ -29,6 +33,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        entry |= {f: getattr(record, f) for f in STRUCTURED if hasattr(record, f)}
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -319,6 +319,12 @@ class Service:
                 outcome.status,
                 outcome.duration_ms,
                 f": {outcome.error}" if outcome.error else "",
+                extra={  # separate fields in --log-format json, for log shippers
+                    "source": outcome.source,
+                    "outcome": outcome.status,
+                    "duration_ms": outcome.duration_ms,
+                    **({"error": outcome.error} if outcome.error else {}),
+                },
             )
             if self._on_outcome:
                 self._on_outcome(outcome)
