@@ -159,22 +159,33 @@ def _check_smtp_settings() -> None:
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
     """A one-screen summary for ops: due and failing sources, counts, the last cycle."""
+    problems: list[str] = []
     with _errors():
-        config = ctx.config()
+        try:
+            config = ctx.config()
+        except ConfigError as exc:  # exactly when ops look: show the rest, then exit 2
+            problems, config = exc.problems, None
         store = ctx.store()
         rows = {row.id: row for row in store.source_rows()}
         summary = _summary(config, rows, store.counts())
+        summary["email"] = store.outbox_counts()
+        summary["drafts"] = store.counts_by_status()
+        summary["config_problems"] = problems
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
-        return
-    _print_status(summary)
+    else:
+        _print_status(summary)
+    if problems:
+        sys.exit(2)
 
 
 def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    """``config`` None (an invalid sources.yaml): the sources the database knows stand in."""
     now = datetime.now(UTC)
     due, failing, never = [], [], []
     paused = sorted(r.id for r in rows.values() if getattr(r, "paused", False))
-    for source in config.sources:
+    sources = config.sources if config is not None else []
+    for source in sources:
         row = rows.get(source.id)
         last = getattr(row, "last_checked_at", None)
         if source.id in paused:
@@ -183,13 +194,16 @@ def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[
             never.append(source.id)
         elif source.schedule.interval and last + source.schedule.interval <= now:
             due.append(source.id)
+    ids = [s.id for s in sources] if config is not None else sorted(rows)
+    for source_id in ids:
+        row = rows.get(source_id)
         if row is not None and (row.consecutive_failures or 0) > 0:
             failing.append(
-                {"source": source.id, "failures": row.consecutive_failures, "error": row.last_error}
+                {"source": source_id, "failures": row.consecutive_failures, "error": row.last_error}
             )
     checked = [r.last_checked_at for r in rows.values() if r.last_checked_at]
     return {
-        "sources": len(config.sources),
+        "sources": len(sources) if config is not None else None,
         "never_checked": never,
         "due": due,
         "paused": paused,
@@ -200,13 +214,24 @@ def _summary(config: Any, rows: dict[str, Any], counts: dict[str, int]) -> dict[
 
 
 def _print_status(summary: dict[str, Any]) -> None:
+    for problem in summary["config_problems"]:
+        click.echo(click.style(f"sources.yaml is invalid: {problem}", fg="red"))
+    if summary["config_problems"]:
+        click.echo("(a running service keeps the schedule it last loaded; showing the database)")
     last = summary["last_check"]
     ago = f"{_ago(datetime.now(UTC) - last)} ago" if last else "never"
-    click.echo(f"sources: {summary['sources']}   last check: {ago}")
+    configured = summary["sources"] if summary["sources"] is not None else "?"
+    click.echo(f"sources: {configured}   last check: {ago}")
     counts = summary["counts"]
     click.echo(
         f"stored: {counts['checks']} checks, {counts['snapshots']} versions, "
         f"{counts['changes']} changes"
+    )
+    drafts, email = summary["drafts"], summary["email"]
+    click.echo(
+        f"drafts: {drafts.get('pending', 0)} pending review   email: {email['queued']} queued"
+        + (f" ({email['failing']} after failed attempts)" if email["failing"] else "")
+        + f", {email['sent']} sent"
     )
     click.echo(
         f"due now: {len(summary['due'])}   never checked: {len(summary['never_checked'])}"

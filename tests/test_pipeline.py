@@ -209,3 +209,22 @@ def test_sources_list_table_lines_up(monitor: Monitor) -> None:
     assert len({line.index(" html ") for line in lines}) == 1  # one column for the kinds
     assert re.search(r" new +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", lines[0]), lines[0]
     assert lines[1].endswith("never checked")
+
+
+def test_status_shows_the_queues_and_still_answers_with_an_invalid_sources_yaml(
+    monitor: Monitor,
+) -> None:
+    monitor.server.set("/asf", ASF[0].read_bytes())
+    monitor.configure(html_source(monitor))
+    monitor.check()
+    shown = monitor.run("status")
+    assert shown.exit_code == 0, shown.output
+    assert "drafts: 0 pending review   email: 0 queued, 0 sent" in shown.output
+    monitor.config.write_text("sources: [oops\n")  # an edit gone wrong, mid-deploy
+    broken = monitor.run("status")
+    assert broken.exit_code == 2
+    assert "sources.yaml is invalid:" in broken.output and "not valid YAML" in broken.output
+    assert "stored: 1 checks, 1 versions, 0 changes" in broken.output
+    summary = json.loads(monitor.run("status", "--json").stdout)
+    assert summary["sources"] is None and summary["config_problems"]
+    assert summary["email"]["queued"] == 0 and summary["last_check"] is not None
