@@ -25,11 +25,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import DBAPIError
 
 from monitor.config import Config, Source, load_config
 from monitor.derived import all_sources
 from monitor.fetch import Fetcher
 from monitor.pipeline import Outcome, run_cycle
+from storage.errors import StorageError
 from storage.store import Store
 
 log = logging.getLogger("policy_monitor.scheduler")
@@ -81,6 +83,19 @@ def first_run(source: Source, last_checked: datetime | None, now: datetime) -> d
     if last_checked is None or interval is None:
         return now + spread
     return max(now + spread, last_checked + interval)
+
+
+def _job_name(job_id: str) -> str:
+    return {"_outbox": "sending email", "_digest": "queueing digests", "_tick": "heartbeat"}.get(
+        job_id, f"check {job_id}"
+    )
+
+
+def _short(event: JobExecutionEvent) -> str:
+    """The first line of a database error, without SQLAlchemy's statement and link."""
+    error = event.exception
+    text = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:300]
 
 
 def _log_refused(error: Exception) -> None:
@@ -331,8 +346,14 @@ class Service:
 
     def _job_done(self, event: JobExecutionEvent) -> None:
         self.health.tick()
-        if event.exception is not None:
-            # The top-level loop: a bug in one check must not stop the service; log it whole.
-            log.error(
-                "check %s crashed: %r", event.job_id, event.exception, exc_info=event.exception
-            )
+        if event.exception is None:
+            return
+        if isinstance(event.exception, StorageError | DBAPIError):
+            # the database is away (restart, network): one line each, /healthz says 503; the
+            # job runs again on its schedule once it is back
+            log.error("%s failed: database unavailable: %s", _job_name(event.job_id), _short(event))
+            return
+        # The top-level loop: a bug in one check must not stop the service; log it whole.
+        log.error(
+            "%s crashed: %r", _job_name(event.job_id), event.exception, exc_info=event.exception
+        )

@@ -37,3 +37,34 @@ def test_a_file_with_no_sources_is_not_loaded_over_a_schedule(
     finally:
         service.stop(timeout=1)
         engine.dispose()
+
+
+def test_a_database_outage_is_one_line_per_job_not_a_traceback(
+    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import UTC, datetime
+
+    from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+    from sqlalchemy.exc import OperationalError
+
+    config = tmp_path / "sources.yaml"
+    config.write_text(ONE)
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    service = Service(config, Store(engine), workers=1)
+    down = OperationalError("select 1", {}, Exception("server closed the connection\nDETAIL: x"))
+    bug = ValueError("a bug")
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.ERROR):
+        for job, error in (("one", down), ("_outbox", down), ("one", bug)):
+            service._job_done(
+                JobExecutionEvent(EVENT_JOB_ERROR, job, "default", now, exception=error)
+            )
+    first, second, third = caplog.records
+    assert first.getMessage() == (
+        "check one failed: database unavailable: server closed the connection"
+    )
+    assert first.exc_info is None and second.exc_info is None
+    assert second.getMessage().startswith("sending email failed: database unavailable")
+    assert third.getMessage() == "check one crashed: ValueError('a bug')" and third.exc_info
+    engine.dispose()
