@@ -246,3 +246,20 @@ def test_the_lock_opens_after_the_window_and_a_good_login_clears_it() -> None:
     assert throttle.wait("ada@example.org") == 14
     now[0] += WINDOW
     assert throttle.wait("ada@example.org") == 0
+
+
+def test_metrics_answers_a_scraper_401_and_a_browser_the_login_page(site: Site) -> None:
+    client = site.app.test_client()
+    scraper = client.get("/metrics", headers={"Accept": "text/plain;version=0.0.4"})
+    assert scraper.status_code == 401 and "Bearer TOKEN" in scraper.text
+    assert scraper.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer pm_nope", "Accept": "*/*"})
+    assert wrong.status_code == 401
+    browser = client.get("/metrics", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert browser.status_code == 302 and "/login" in browser.headers["Location"]
+    token = site.tokens["viewer"]
+    for scheme in ("Bearer", "bearer", "BEARER"):  # the scheme's name is case-insensitive
+        ok = client.get("/metrics", headers={"Authorization": f"{scheme} {token}"})
+        assert ok.status_code == 200 and "policy_monitor_drafts_pending" in ok.text
+        api = client.get("/api/v1/drafts", headers={"Authorization": f"{scheme} {token}"})
+        assert api.status_code == 200

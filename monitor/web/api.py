@@ -52,12 +52,18 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")  # source and section ids (see monitor.
 STATUSES = ("pending", "approved", "rejected")
 
 
+def bearer_token() -> str:
+    """The token of an ``Authorization: Bearer TOKEN`` header ("" if none); the scheme's name
+    is case-insensitive (RFC 9110), so ``bearer`` works too."""
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def authenticate_token() -> Response | None:
     """Bearer token → g.user; 401 JSON otherwise."""
     from monitor.web.app import web
 
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    token = bearer_token()
     user = web().accounts.token_user(token) if token else None
     if user is None:
         detail = (

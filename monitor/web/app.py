@@ -162,8 +162,11 @@ def _authenticate() -> Response | None:
         return None
     if request.endpoint == "approved.feed" and web().config().review.public_feed:
         return None
-    if request.endpoint == "health.metrics" and _metrics_token_ok():
-        return None
+    if request.endpoint == "health.metrics":
+        if _metrics_token_ok():
+            return None
+        if not request.accept_mimetypes.accept_html or "Authorization" in request.headers:
+            return _metrics_unauthorized()  # a scraper: an answer it can report, not a form
     from flask import redirect, url_for
 
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -180,10 +183,22 @@ def _refuse_impossible_ids() -> None:
         abort(404)
 
 
+def _metrics_unauthorized() -> Response:
+    response = Response(
+        "401 Unauthorized: /metrics needs Authorization: Bearer TOKEN "
+        "(create one with 'policy-monitor tokens create')\n",
+        status=401,
+        content_type="text/plain; charset=utf-8",
+    )
+    response.headers["WWW-Authenticate"] = 'Bearer realm="policy-monitor"'
+    return response
+
+
 def _metrics_token_ok() -> bool:
     """Prometheus may scrape /metrics with an API token (any role)."""
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip()
+    from monitor.web.api import bearer_token
+
+    token = bearer_token()
     return bool(token) and web().accounts.token_user(token) is not None
 
 
