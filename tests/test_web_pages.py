@@ -203,6 +203,7 @@ def test_an_approved_draft_appears_in_the_list_and_every_export(site: Site) -> N
         "history_line",
         "paragraph",
         "suggested_status",
+        "status_reason",
         "source",
         "url",
         "approved_by",
@@ -212,6 +213,7 @@ def test_an_approved_draft_appears_in_the_list_and_every_export(site: Site) -> N
     assert row["section"] == "Financial allowances"
     assert row["paragraph"].endswith("£200 a week in a trial.")
     assert row["suggested_status"] == "Right direction"
+    assert row["status_reason"] == "a national allowance is being trialled"
     assert row["source"] == "Kinship care financial support"
     assert row["url"].startswith("http://127.0.0.1:")
     assert row["approved_by"] == USERS["reviewer"]

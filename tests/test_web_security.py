@@ -87,10 +87,18 @@ def test_an_expired_login_still_shows_the_reviewers_text_back(
     clock[0] = now - 2 * HOUR
     assert client.get("/").status_code == 200
     clock[0] = now
-    values |= {"action": "edit", "paragraph": "My careful rewording."}
+    values |= {
+        "action": "edit",
+        "paragraph": "My careful rewording.",
+        "primary_section": "data",
+        "suggested_status": "Good progress",
+        "suggested_reason": "MY REASON TEXT",
+    }
     response = client.post(f"/drafts/{draft}", data=values)
     assert response.status_code == 400
-    assert "My careful rewording." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "My careful rewording." in page and "MY REASON TEXT" in page  # every choice comes back
+    assert "Good progress" in page and "<h2>Tracker section</h2><p>Data</p>" in page
     found = site.store.draft(draft)
     assert found is not None and found[0].version == 1
 

@@ -315,8 +315,7 @@ def _section_problem(draft_id: int, action: str, form: dict[str, str]) -> str | 
     assessed = found[1].primary_section if found else None
     if not form["primary_section"] or form["primary_section"] == assessed:
         return (
-            "With 'Wrong section', first choose the right tracker section in the form, "
-            "then reject."
+            "With 'Wrong section', first choose the right tracker section in the form, then reject."
         )
     return None
 
@@ -353,5 +352,8 @@ def resubmit_after_csrf() -> str | None:
     """
     if request.endpoint != "review.decide":
         return None
-    kept = {key: request.form.get(key, "") for key in ("history_line", "paragraph", "note")}
+    kept = {key: request.form.get(key, "").strip() for key in _FIELDS if key != "version"}
+    titles = section_titles()
+    kept["section_title"] = titles.get(kept["primary_section"], kept["primary_section"])
+    kept["reason_label"] = REASON_LABELS.get(kept["reason"], kept["reason"])
     return render_template("kept.html", kept=kept, draft_id=request.view_args or {})
