@@ -173,9 +173,16 @@ def draft(
         evidence=_evidence(change.changes, assessment, profiles),
         sections=titles,
         source_id=change.source_id,
-        url=change.url,
+        url=_entry_link(facts) or change.url,
         publications=publications(change, assessment.kind, facts),
     )
+
+
+def _entry_link(facts: _Facts) -> str:
+    """The document a search or feed entry announces ("" when it is not one such entry):
+    reviewers, exports and the feed link to it rather than to the search API or the feed."""
+    links = [e.url for e in facts.entries if e.url.startswith(("https://", "http://"))]
+    return links[0] if links and len(facts.entries) == 1 else ""
 
 
 #: Kinds of change that announce a document, which several sources may find: the same
@@ -465,7 +472,8 @@ def _paragraph(
     else:
         parts += _key_sentences(changes_view, assessment, profiles, facts)
         parts += _figures_line(changes_view, " ".join(parts))
-    parts.append(f"Source: {change.source_name or facts.title} ({change.url}).")
+    if not _entry_link(facts):  # a listing's entry carries its own link: the document's
+        parts.append(f"Source: {change.source_name or facts.title} ({change.url}).")
     text = " ".join(p for p in parts if p)
     return text[:1].upper() + text[1:]
 

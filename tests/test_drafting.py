@@ -392,3 +392,15 @@ def test_listed_entries_give_their_dates_as_a_tracker_writes_them() -> None:
     _, result = drafted(make(old, new, kind="govuk-search"))
     assert "(Research, Department for Education, 3 July 2025)" in result.paragraph
     assert "2025-07-03" not in result.paragraph
+
+
+def test_a_single_listed_entry_links_to_the_document_not_the_listing() -> None:
+    old = "# GOV.UK search: kinship\n## Results\n→ Old — Guidance — DfE — 2023-05-01 (https://a)"
+    new = (
+        f"{old}\n→ Kinship allowance pilot: evaluation — Research — Department for Education — "
+        "2025-07-03 (https://www.gov.uk/government/publications/kap-evaluation)"
+    )
+    item = make(old, new, kind="govuk-search", url="https://www.gov.uk/api/search.json?q=kinship")
+    _, result = drafted(item)
+    assert result.url == "https://www.gov.uk/government/publications/kap-evaluation"
+    assert "search.json" not in result.paragraph  # no second, less useful link
