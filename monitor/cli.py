@@ -3,7 +3,8 @@
 \b
 Exit codes:
   0  success (for ``check``: every source was checked without error)
-  1  ``check`` ran, but at least one source failed (each failure is reported)
+  1  ``check`` ran, but at least one source failed (each failure is reported); ``notify
+     send`` or ``notify test`` could not deliver a message
   2  usage or configuration error (bad arguments, invalid sources.yaml, unknown source id,
      no such draft, version, user, token or message, a user that already exists)
   3  database error (unreachable, or not initialised: run 'policy-monitor init')

@@ -158,7 +158,11 @@ def _check_smtp_settings() -> None:
 @click.option("--json", "as_json", is_flag=True, help="The summary as one JSON object.")
 @pass_ctx
 def status(ctx: Context, as_json: bool) -> None:
-    """A one-screen summary for ops: due and failing sources, counts, the last cycle."""
+    """A one-screen summary for ops: sources due, never checked, paused and failing, stored
+    counts, drafts waiting for review, the email outbox and the last check.
+
+    Exit code 2 (after the summary) when sources.yaml is invalid.
+    """
     problems: list[str] = []
     with _errors():
         try:
