@@ -356,6 +356,12 @@ def test_a_conflict_says_what_the_other_reviewer_did(site: Site) -> None:
     page = response.get_data(as_text=True)
     assert f"{USERS['reviewer']} edited it on " in page  # not "editd"
     assert "it is now <strong>waiting for review</strong>" in page
+    assert "Someone else changed this draft" in page and "Their section: " in page
+    again = form_of(alice, draft)  # the same reviewer in two windows: say so
+    assert alice.post(f"/drafts/{draft}", data=again | {"action": "edit"}).status_code == 302
+    stale = alice.post(f"/drafts/{draft}", data=again | {"action": "approve"})
+    assert stale.status_code == 409
+    assert "You changed this draft in another window" in stale.get_data(as_text=True)
 
 
 def test_an_empty_queue_says_what_to_do_next(site: Site) -> None:
