@@ -3,7 +3,10 @@
 The web side is the whole review app (:func:`monitor.web.app.create_app`, with /healthz and
 /metrics), served by waitress in this process unless ``--no-web``; a standby serves it too.
 SIGTERM / SIGINT: stop taking new checks, let running ones finish (up to the stop timeout),
-release the leader lock, exit 0. SIGHUP, or sources.yaml changing on disk (looked at every
+abandon those still running after it, release the leader lock, exit 0 (at once, not when the
+abandoned checks' HTTP reads time out). A leader checks every few seconds that it still holds
+the lock; when it lost it (PostgreSQL restarted, the connection dropped), it stops scheduling
+at once and waits as a standby again. SIGHUP, or sources.yaml changing on disk (looked at every
 ``watch_every`` seconds): reload sources.yaml; an invalid file is logged and the running
 schedule kept. Every check writes its results in one transaction, so a kill -9 at any moment
 leaves the database consistent and the next start simply carries on (sources that were due run
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 from monitor.errors import MonitorError
 from monitor.leader import LeaderLock, leader_lock
@@ -34,6 +39,8 @@ log = logging.getLogger("policy_monitor.run")
 STANDBY_POLL = 5.0  # seconds between attempts to become the leader
 WATCH_EVERY = 5.0  # seconds between looks at sources.yaml for changes
 SETTLE = 1.0  # seconds a changed sources.yaml must be left alone before it is reloaded
+LOCK_CHECK_EVERY = 3.0  # seconds between checks that the leader still holds its lock
+STEP_DOWN_WAIT = 1.0  # seconds a leader that lost its lock waits for its running checks
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class RunOptions:
     standby_poll: float = STANDBY_POLL
     watch_every: float = WATCH_EVERY  # 0: reload only on SIGHUP
     outbox_every: float = OUTBOX_EVERY
+    lock_check_every: float = LOCK_CHECK_EVERY
 
 
 @contextmanager
@@ -96,36 +104,110 @@ class _Signals:
 
 
 def run_service(store: Store, options: RunOptions) -> int:
-    """Run until SIGTERM/SIGINT; return the exit status."""
+    """Run until SIGTERM/SIGINT; return the exit status.
+
+    Leads while this process holds the leader lock and waits as a standby otherwise, also
+    after finding that it lost the lock. When checks had to be abandoned (the stop timeout, or
+    a step-down while they ran), the process ends through :func:`_exit_abandoning` once the
+    lock is released: their threads cannot be interrupted, and the interpreter would wait for
+    them at exit.
+    """
     signals = _Signals()
     signals.install()
     health = Health()
     metrics = Metrics(store, health)
     server = _start_web(store, health, metrics, options)
     lock = leader_lock(store.engine)
+    abandoned = False
     try:
-        if not _become_leader(lock, signals, options):
-            return 0
-        health.leader = True
-        watch = ConfigWatch(options.config_path) if options.watch_every > 0 else None
-        service = Service(
-            options.config_path,
-            store,
-            workers=options.workers,
-            health=health,
-            on_outcome=metrics.observe,
-            email=options.email,
-            outbox_every=options.outbox_every,
-        )
-        service.start()
-        _main_loop(service, signals, watch, options.watch_every)
-        clean = service.stop(options.stop_timeout)
-        log.info("stopped %s", "cleanly" if clean else "after the stop timeout")
-        return 0
+        first_wait = 0.0
+        while _become_leader(lock, signals, options, first_wait):
+            term = _lead(store, health, metrics, lock, signals, options)
+            abandoned = abandoned or not term.clean
+            if term.stopping:
+                break
+            first_wait = options.standby_poll  # let a standby that is waiting take over
     finally:
         lock.release()
         if server is not None:
             server.close()
+    if abandoned:
+        _exit_abandoning(0)
+    return 0
+
+
+@dataclass(frozen=True)
+class _Term:
+    """How a term as the leader ended."""
+
+    stopping: bool  # a signal asked the process to stop (else it lost the leader lock)
+    clean: bool  # no check was left running
+
+
+def _lead(
+    store: Store,
+    health: Health,
+    metrics: Metrics,
+    lock: LeaderLock,
+    signals: _Signals,
+    options: RunOptions,
+) -> _Term:
+    """Schedule checks until a signal asks to stop or the leader lock is lost."""
+    health.leader = True
+    watch = ConfigWatch(options.config_path) if options.watch_every > 0 else None
+    service = Service(
+        options.config_path,
+        store,
+        workers=options.workers,
+        health=health,
+        on_outcome=metrics.observe,
+        email=options.email,
+        outbox_every=options.outbox_every,
+    )
+    service.start()
+    lost = _main_loop(service, signals, watch, lock, options)
+    if lost is not None:
+        health.leader = False
+        return _Term(stopping=False, clean=_step_down(service, lost))
+    clean = service.stop(options.stop_timeout)
+    if clean:
+        log.info("stopped cleanly")
+    else:
+        log.warning(
+            "stop timeout of %g s reached: abandoning the checks still running (each check "
+            "writes its results in one transaction, so an abandoned one leaves nothing "
+            "half-written; it runs again at the next start)",
+            options.stop_timeout,
+        )
+        log.info("stopped after the stop timeout")
+    return _Term(stopping=True, clean=clean)
+
+
+def _step_down(service: Service, why: str) -> bool:
+    """Stop scheduling at once: another process may hold the lock and schedule already.
+
+    Checks still running after :data:`STEP_DOWN_WAIT` are abandoned to finish or fail on their
+    own (each writes in one transaction). True if none was left running.
+    """
+    log.error("lost the leader lock (%s): stepping down", why)
+    clean = service.stop(STEP_DOWN_WAIT, flush_email=False)  # the new leader sends it
+    if not clean:
+        log.warning("stepped down with checks still running: they are abandoned")
+    return clean
+
+
+def _exit_abandoning(status: int) -> NoReturn:
+    """End the process now, without waiting for the threads of abandoned checks.
+
+    Python joins the check threads at exit, so a check blocked reading from a server that
+    never answers would hold the exit until its HTTP timeouts and retries ran out, long after
+    a supervisor's SIGKILL. Their transactions never commit: the database drops them with the
+    connection. The log is flushed first; the caller has released the lock and the web server.
+    """
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _start_web(store: Store, health: Health, metrics: Metrics, options: RunOptions) -> Any:
@@ -156,8 +238,13 @@ def start_web(
     return server
 
 
-def _become_leader(lock: LeaderLock, signals: _Signals, options: RunOptions) -> bool:
+def _become_leader(
+    lock: LeaderLock, signals: _Signals, options: RunOptions, first_wait: float = 0.0
+) -> bool:
+    """Wait (as a standby) until this process holds the lock: True, or False on a stop signal."""
     announced = False
+    if signals.stop.wait(first_wait):
+        return False
     while not signals.stop.is_set():
         if lock.try_acquire():
             log.info("this process is the active scheduler")
@@ -170,19 +257,31 @@ def _become_leader(lock: LeaderLock, signals: _Signals, options: RunOptions) -> 
 
 
 def _main_loop(
-    service: Service, signals: _Signals, watch: ConfigWatch | None, watch_every: float
-) -> None:
-    next_look = time.monotonic() + watch_every
+    service: Service,
+    signals: _Signals,
+    watch: ConfigWatch | None,
+    lock: LeaderLock,
+    options: RunOptions,
+) -> str | None:
+    """Run until a stop signal (None) or until the leader lock is lost (why it was)."""
+    next_look = time.monotonic() + options.watch_every
+    next_verify = time.monotonic() + options.lock_check_every
     while not signals.stop.wait(0.5):
+        if time.monotonic() >= next_verify:
+            lost = lock.verify()
+            if lost is not None:
+                return lost
+            next_verify = time.monotonic() + options.lock_check_every
         reload = signals.reload.is_set()
         signals.reload.clear()
         if watch is not None and time.monotonic() >= next_look:
-            next_look = time.monotonic() + watch_every
+            next_look = time.monotonic() + options.watch_every
             if watch.changed():
                 log.info("%s changed on disk: reloading", service.config_path)
                 reload = True
         if reload:
             _reload(service, watch)
+    return None
 
 
 def _reload(service: Service, watch: ConfigWatch | None) -> None:

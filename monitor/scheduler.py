@@ -200,8 +200,13 @@ class Service:
             f"; removed: {', '.join(removed)}" if removed else "",
         )
 
-    def stop(self, timeout: float = 30.0) -> bool:
-        """Stop taking new checks and wait up to ``timeout`` for running ones; True if clean."""
+    def stop(self, timeout: float = 30.0, *, flush_email: bool = True) -> bool:
+        """Stop taking new checks and wait up to ``timeout`` for running ones; True if clean.
+
+        Then send what is queued, unless ``flush_email`` is off (a leader stepping down: the
+        new leader sends it) or the timeout ran out (exit promptly; it waits for the next
+        start, nothing is lost).
+        """
         self._stopping.set()
         done = threading.Event()
 
@@ -212,14 +217,18 @@ class Service:
         threading.Thread(target=shutdown, name="shutdown", daemon=True).start()
         clean = done.wait(timeout)
         self._fetcher.close()
-        if self._email:
+        if self._email and flush_email and clean:
             self._flush_email()
+        elif self._email:
+            log.info("email: not drained on the way out; what is queued is sent later")
         return clean
 
     def _flush_email(self) -> None:
         """Send what the last checks queued; on failure it stays queued for the next start."""
         try:
             self.send_email()
+        except (StorageError, DBAPIError) as exc:
+            log.error("email: the last drain before stopping failed: database unavailable: %s", exc)
         except Exception:  # noqa: BLE001 - stopping must not fail because of email
             log.exception("email: the last drain before stopping failed")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -9,15 +10,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
 from storage import db
 from storage.store import Store
+from tests.conftest import _postgres_url
 from tests.pageserver import PageServer, versions
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,10 +168,11 @@ def test_run_checks_on_schedule_serves_the_app_and_stops_cleanly(
     assert "policy_monitor_last_success_age_seconds" in metrics
     assert "policy_monitor_drafts_pending 0.0" in metrics
     assert 'policy_monitor_emails{state="queued"} 0.0' in metrics
-    # the whole review app: /metrics needs a login or a token, the login page is public
+    # the whole review app: /metrics needs a login or a token (a scraper without one gets a
+    # 401), the login page is public
     status, headers, _ = get(port, "/metrics")
-    assert status == 302 and headers["Location"].startswith("/login")
-    assert get(port, "/metrics", "pm_not-a-token")[0] == 302
+    assert status == 401
+    assert get(port, "/metrics", "pm_not-a-token")[0] == 401
     assert get(port, "/login")[0] == 200
     assert get(port, "/")[0] == 302
 
@@ -401,3 +406,105 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(tmp_path: Path, sqlite_url: 
             process.wait(10)
     assert "review app stopped" in log.read_text()
     assert "Traceback" not in log.read_text()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin: Engine) -> Iterator[str]:
+    """A fresh PostgreSQL database only: the advisory lock can be lost, an flock cannot."""
+    yield from _postgres_url(postgres_admin)
+
+
+def terminate_lock_backends(url: str) -> int:
+    """Kill the sessions holding advisory locks in this database, as an outage would."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            return len(
+                connection.execute(
+                    text(
+                        "select pg_terminate_backend(pid) from pg_locks"
+                        " where locktype = 'advisory' and database ="
+                        " (select oid from pg_database where datname = current_database())"
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_a_leader_that_loses_its_lock_steps_down(
+    tmp_path: Path, page_server: PageServer, postgres_url: str, runners: list[Runner]
+) -> None:
+    """Its lock session killed, the leader stops scheduling: never two active schedulers."""
+    page_server.set("/asf", ASF[0].read_bytes())
+    config = write_config(tmp_path / "sources.yaml", page_server, ["asf"])
+    port = free_port()
+    leader = Runner(tmp_path, "leader", config, postgres_url, "--port", str(port))
+    runners.append(leader)
+    wait_for(lambda: leader.checks() >= 1, what="the leader's first check")
+    standby = Runner(tmp_path, "standby", config, postgres_url, "--no-web")
+    runners.append(standby)
+    wait_for(lambda: "standby" in standby.text(), what="the standby message")
+
+    assert terminate_lock_backends(postgres_url) == 1
+    wait_for(lambda: "stepping down" in leader.text(), timeout=10, what="the step-down")
+    assert "ERROR   lost the leader lock (its database connection failed:" in leader.text()
+    assert json.loads(get(port, "/healthz")[2])["role"] == "standby"
+    wait_for(lambda: standby.checks() >= 1, timeout=20, what="takeover by the standby")
+    time.sleep(1)  # the old leader's last checks, if any, are done
+    before = leader.checks(), standby.checks()
+    time.sleep(3)
+    assert leader.checks() == before[0] and standby.checks() > before[1]
+    assert leader.text().count("waiting as a standby") >= 1
+
+    assert leader.stop() == 0 and standby.stop() == 0
+    for runner in (leader, standby):
+        assert "Traceback" not in runner.text() and "Logging error" not in runner.text()
+    assert "stopped cleanly" in standby.text()
+
+
+class SilentServer:
+    """Accepts connections and never answers: a check against it blocks in its HTTP read."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                self.accepted.append(self.sock.accept()[0])
+
+    def close(self) -> None:
+        self.sock.close()
+        for connection in self.accepted:
+            connection.close()
+
+
+def test_sigterm_abandons_checks_still_running_after_the_stop_timeout(
+    tmp_path: Path, database_url: str, runners: list[Runner]
+) -> None:
+    """A check stuck in a 30 s read must not hold the exit past --stop-timeout."""
+    server = SilentServer()
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "defaults: {retries: 2, timeout: 30, respect_robots: false}\n"
+        "hosts: {127.0.0.1: {rate: 0, concurrency: 4}}\nsources:\n"
+        f"  - {{id: stuck, name: stuck, url: 'http://127.0.0.1:{server.port}/', kind: html}}\n"
+    )
+    try:
+        runner = Runner(tmp_path, "a", config, database_url, "--no-web", "--stop-timeout", "2")
+        runners.append(runner)
+        wait_for(lambda: len(server.accepted) >= 1, what="the check to connect")
+        started = time.monotonic()
+        assert runner.stop(timeout=8) == 0
+        assert time.monotonic() - started < 8
+    finally:
+        server.close()
+    log = runner.text()
+    assert "stop timeout of 2 s reached: abandoning the checks still running" in log
+    assert "stopped after the stop timeout" in log
+    assert "Traceback" not in log and "Logging error" not in log
+    assert " check stuck " not in log  # abandoned: never finished, nothing recorded
