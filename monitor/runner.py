@@ -309,6 +309,7 @@ class ConfigWatch:
         self.path = path
         self._stamp = self._stat()
         self._digest = self._hash()
+        self._missing_looks = 0  # looks in a row that found no file (warned at the second)
 
     def refresh(self) -> None:
         """Take the file as it is now as the baseline: it is being loaded (a reload).
@@ -322,7 +323,19 @@ class ConfigWatch:
     def changed(self) -> bool:
         """True once per change of the file's content since the last call."""
         stamp = self._stat()
-        if stamp == self._stamp or stamp is None:
+        if stamp is None:
+            self._missing_looks += 1
+            if self._missing_looks == 2:  # not an editor replacing it: gone for a while
+                log.warning(
+                    "%s is missing: the current schedule is kept; it is reloaded when the file "
+                    "is back",
+                    self.path,
+                )
+            return False
+        if self._missing_looks >= 2:
+            log.info("%s is back", self.path)
+        self._missing_looks = 0
+        if stamp == self._stamp:
             return False
         if 0 <= time.time() - stamp[0] / 1e9 < SETTLE:
             return False  # still being written, perhaps

@@ -68,3 +68,23 @@ def test_a_database_outage_is_one_line_per_job_not_a_traceback(
     assert second.getMessage().startswith("sending email failed: database unavailable")
     assert third.getMessage() == "check one crashed: ValueError('a bug')" and third.exc_info
     engine.dispose()
+
+
+def test_a_sources_yaml_that_goes_missing_is_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from monitor.runner import ConfigWatch
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(ONE)
+    watch = ConfigWatch(path)
+    path.unlink()
+    with caplog.at_level(logging.INFO):
+        assert not watch.changed()  # an editor replacing it, perhaps: nothing yet
+        assert "missing" not in caplog.text
+        assert not watch.changed() and not watch.changed()
+    assert caplog.text.count("is missing: the current schedule is kept") == 1
+    path.write_text(ONE)
+    with caplog.at_level(logging.INFO):
+        watch.changed()
+    assert "is back" in caplog.text
