@@ -614,3 +614,12 @@ def test_exports_have_one_charset(site: Site) -> None:
         ("/approved/export.csv", "text/csv"),
     ):
         assert client.get(path).headers["Content-Type"] == f"{kind}; charset=utf-8", path
+
+
+def test_the_markdown_export_names_a_drafts_source_once(site: Site) -> None:
+    reviewer = site.client("reviewer")
+    approve(reviewer, site.draft_for("money"))  # the paragraph as drafted, ending in its source
+    text = reviewer.get("/approved/export.md").get_data(as_text=True)
+    [paragraph] = [line for line in text.splitlines() if "Source: " in line]
+    url = re.search(r"\((http://127\.0\.0\.1:\d+/[^)]*)\)", paragraph)
+    assert url and text.count(url.group(1)) == 1, text

@@ -178,7 +178,7 @@ def markdown(groups: list[Group], title: str) -> str:
             if item.suggested_status:
                 reason = f" ({_md(item.status_reason)})" if item.status_reason else ""
                 lines += [f"Suggested status: {_md(item.suggested_status)}{reason}", ""]
-            if item.link:
+            if item.link and item.link not in item.paragraph:  # drafts end with their source
                 lines += [f"Source: {_md(item.source)}, {_md(item.link)}", ""]
         lines += ["Update history:", ""]
         lines += [f"- {_md(item.history_line)}" for item in group.items]
