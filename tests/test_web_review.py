@@ -451,3 +451,19 @@ def test_wrong_section_needs_the_right_one_and_approval_needs_a_paragraph(site: 
     assert client.post(f"/drafts/{draft}", data=values).status_code == 302
     decision = [d for d, _, _ in site.store.decisions()][-1]
     assert (decision.reason, decision.corrected_section) == ("wrong-section", "data")
+
+
+def test_moving_a_draft_warns_when_its_history_line_names_the_old_section(site: Site) -> None:
+    client = site.client("reviewer")
+    draft = site.draft_for("money")
+    values = form_of(client, draft)
+    assert "'Financial allowances'" in values["history_line"]
+    moved = values | {"primary_section": "data", "action": "edit"}
+    page = client.post(f"/drafts/{draft}", data=moved, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "still names &#39;Financial allowances&#39;, but the update is now in &#39;Data" in page
+    kept = form_of(client, draft) | {"action": "edit"}  # section and line now agree? no warning
+    kept["history_line"] = kept["history_line"].replace("Financial allowances", "Data")
+    page = client.post(f"/drafts/{draft}", data=kept, follow_redirects=True).get_data(as_text=True)
+    assert "still names" not in page

@@ -271,7 +271,22 @@ def decide(draft_id: int) -> Response | tuple[str, int]:
         flash(f"Not saved: {conflict}. Your text is kept below.", "conflict")
         form["version"] = str(conflict.draft.version)
         return _draft_page(draft_id, form=form, conflict=conflict), 409
+    if action != "reject" and (stale := _stale_section_name(form)):
+        flash(stale, "warning")
     return _after(action, draft_id)
+
+
+def _stale_section_name(form: dict[str, str]) -> str | None:
+    """The history line still names a section other than the one chosen (moved, not edited)."""
+    titles = section_titles()
+    chosen = titles.get(form["primary_section"], "")
+    named = [t for t in titles.values() if t != chosen and f"'{t}'" in form["history_line"]]
+    if not named or not chosen or f"'{chosen}'" in form["history_line"]:
+        return None
+    return (
+        f"The update-history line still names '{named[0]}', but the update is now in "
+        f"'{chosen}': edit the line if it should say so."
+    )
 
 
 _FIELDS = (
