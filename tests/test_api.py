@@ -235,7 +235,7 @@ def test_drafts(api: Api) -> None:
     page = api.json("/drafts?limit=1&offset=1")
     assert (page["items"], page["total"]) == ([queue["items"][1]], 3)
     bad_queries = ("status=done", "since=yesterday", "until=9999-12-31", "kind=x", "limit=5000")
-    for bad in (*bad_queries, "until=", "section=", "source=", "kind="):
+    for bad in (*bad_queries, "until=", "section=", "source=", "kind=", "section=nowhere"):
         assert api.get(f"/drafts?{bad}").status_code == 400, bad
 
     detail = api.json(f"/drafts/{leave['id']}")
@@ -261,6 +261,7 @@ def test_urls_without_a_route_answer_json_too(api: Api) -> None:
         response = client.get(path, headers=api.headers("viewer"))
         assert response.status_code == 404, path
         assert response.get_json()["error"] == "Not Found"
+        assert response.get_json()["detail"].startswith("no such resource: /api/v1"), path
     response = client.post("/api/v1/sources", headers=api.headers("viewer"))
     assert response.status_code == 405
     assert response.get_json()["error"] == "Method Not Allowed"

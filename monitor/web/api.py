@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Blueprint, abort, g, jsonify, request
 from sqlalchemy import Select, func, select
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
@@ -94,7 +94,13 @@ def _unrouted() -> Response | None:
     refused = authenticate_token()
     if refused is not None:
         return refused
-    response = _error(error.code or 404, error.description or "")
+    detail = error.description or ""
+    if isinstance(error, NotFound):  # Werkzeug's text talks of URLs and spelling
+        detail = (
+            f"no such resource: {request.path} (ids are positive whole numbers; see "
+            f"{PREFIX}/openapi.json for the routes)"
+        )
+    response = _error(error.code or 404, detail)
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response
@@ -267,6 +273,7 @@ def drafts() -> Response:
     """Drafts with one status (default pending), highest score first, filtered like the queue."""
     from monitor.web.app import web
     from monitor.web.review import queue_filter
+    from monitor.web.sections import section_titles
 
     status = request.args.get("status", "pending")
     if status not in STATUSES:
@@ -276,6 +283,9 @@ def drafts() -> Response:
             _slug(request.args[name], name)
     if "kind" in request.args and request.args["kind"] not in KINDS:
         abort(400, f"kind must be one of {', '.join(KINDS)}")
+    sections = section_titles()
+    if "section" in request.args and request.args["section"] not in sections:
+        abort(400, f"section must be one of {', '.join(sections)}")
     for name in ("since", "until"):
         if name in request.args and not request.args[name]:
             abort(400, f"{name} must be a date (YYYY-MM-DD)")

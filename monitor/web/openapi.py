@@ -603,7 +603,11 @@ def _paths() -> dict[str, Any]:
                     {"enum": ["pending", "approved", "rejected"], "default": "pending"},
                     "Which drafts.",
                 ),
-                _query("section", _SLUG, "Only drafts whose primary section is this id."),
+                _query(
+                    "section",
+                    {"enum": _sections()},
+                    "Only drafts whose primary section is this id (an unknown id is a 400).",
+                ),
                 source_filter,
                 _query("kind", {"enum": list(KINDS)}, "Only changes of this kind."),
                 _query("since", {"type": "string", "format": "date"}, "Drafted on or after."),
