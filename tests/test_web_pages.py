@@ -33,7 +33,7 @@ READ_PAGES = (
     "/sources/money",
     "/sources/money/diff",
 )
-ADMIN_PAGES = ("/admin/users", "/admin/audit")
+ADMIN_PAGES = ("/admin/users", "/admin/audit", "/admin/")
 
 
 def approve(client: FlaskClient, draft_id: int, **fields: str) -> None:
@@ -348,12 +348,20 @@ def test_unknown_sources_and_versions_are_not_found(site: Site) -> None:
         "/sources/money/diff?from=999999",
         f"/sources/money/diff?from={money[0]}&to=999999",
         f"/sources/money/diff?from={xss[0]}&to={money[1]}",  # another source's version
-        "/sources/money/diff?from=abc",
         f"/sources/money/diff?to={money[0]}",  # nothing before the first version
     ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert "Page not found" in response.get_data(as_text=True), path
+    for path, reason in (
+        ("/sources/money/diff?from=abc", "not a version number"),
+        ("/sources/money/diff?from=-1", "not a version number"),
+        (f"/sources/money/diff?from={money[1]}&to={money[1]}", "the same version twice"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        page = response.get_data(as_text=True)
+        assert "Cannot compare these versions" in page and reason in page, path
 
 
 def test_a_source_removed_from_sources_yaml_keeps_its_history(site: Site) -> None:
@@ -623,3 +631,8 @@ def test_the_markdown_export_names_a_drafts_source_once(site: Site) -> None:
     [paragraph] = [line for line in text.splitlines() if "Source: " in line]
     url = re.search(r"\((http://127\.0\.0\.1:\d+/[^)]*)\)", paragraph)
     assert url and text.count(url.group(1)) == 1, text
+
+
+def test_admin_itself_leads_to_the_first_admin_page(site: Site) -> None:
+    response = site.client("admin").get("/admin/")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/users"

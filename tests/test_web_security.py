@@ -165,7 +165,7 @@ def test_version_numbers_that_are_not_plain_digits_are_clear_errors(site: Site) 
     viewer = site.client("viewer")
     for value in ("²", "9" * 5000):
         response = viewer.get("/sources/money/diff", query_string={"from": value})
-        assert response.status_code == 404, value
+        assert response.status_code == 400, value
     draft = site.draft_for("money")
     client, values = _form(site, "reviewer", draft)
     for value in ("²", "9" * 5000):

@@ -59,6 +59,13 @@ def _users_page(form: dict[str, str] | None = None, status: int = 200) -> tuple[
     return page, status
 
 
+@bp.route("/")
+@requires("admin")
+def index() -> Response:
+    """/admin/ itself: the first admin page."""
+    return redirect(url_for("admin.users"), 302)
+
+
 @bp.route("/users")
 @requires("admin")
 def users() -> tuple[str, int]:

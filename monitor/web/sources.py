@@ -172,9 +172,15 @@ def _find(source_id: str) -> tuple[SourceView, Source | None]:
 
 
 class _NotFound(Exception):
+    code = 404
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class _BadRequest(_NotFound):
+    code = 400
 
 
 def _not_found(message: str) -> NoReturn:
@@ -183,7 +189,9 @@ def _not_found(message: str) -> NoReturn:
 
 @bp.errorhandler(_NotFound)
 def _not_found_page(error: _NotFound) -> tuple[str, int]:
-    return render_template("error.html", code=404, message=error.message), 404
+    title = "Cannot compare these versions" if isinstance(error, _BadRequest) else None
+    page = render_template("error.html", code=error.code, message=error.message, title=title)
+    return page, error.code
 
 
 @bp.route("/<source_id>")
@@ -270,7 +278,7 @@ def _version_id(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not re.fullmatch(r"[0-9]{1,10}", value.strip()):  # isdigit() takes '²', int() not
-        _not_found(f"{value!r} is not a version number.")
+        raise _BadRequest(f"{value!r} is not a version number: choose versions from the list.")
     return int(value)
 
 
@@ -287,6 +295,8 @@ def _pick(
     old_index = by_id[from_id] if from_id is not None else new_index - 1
     if new_index < 0 or old_index < 0:
         _not_found("There is no earlier version to compare with: choose two versions.")
+    if old_index == new_index:
+        raise _BadRequest("That is the same version twice: choose two different versions.")
     return versions[old_index], versions[new_index]
 
 
