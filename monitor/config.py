@@ -323,6 +323,8 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         lines: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # '<<: *anchor': the base class merges it; its keys may repeat
             key = self.construct_object(key_node, deep=True)
             if isinstance(key, str | int | float | bool) and key in lines:
                 raise yaml.constructor.ConstructorError(

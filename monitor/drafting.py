@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from monitor.diff import ChangeSet, Hunk
 from monitor.document import Document
@@ -205,9 +205,19 @@ def publications(change: ChangeInput, kind: str, facts: _Facts) -> tuple[str, ..
 
 
 def publication_key(url: str) -> str:
-    """``https://www.GOV.UK/guidance/x/?utm=1#top`` → ``www.gov.uk/guidance/x``."""
+    """``https://www.GOV.UK/guidance/x/?utm_source=a#top`` → ``www.gov.uk/guidance/x``.
+
+    The query stays (``news.aspx?id=101`` and ``?id=202`` are two documents), less tracking
+    parameters; the scheme, fragment and a trailing slash go.
+    """
     parts = urlsplit(url.strip())
-    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}"
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
+    query = f"?{urlencode(sorted(kept))}" if kept else ""
+    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/')}{query}"
+
+
+def _tracking(name: str) -> bool:
+    return name.lower().startswith("utm_") or name.lower() in ("fbclid", "gclid", "mc_cid")
 
 
 # -- the history line ----------------------------------------------------------------------------
@@ -472,7 +482,8 @@ def _paragraph(
     else:
         parts += _key_sentences(changes_view, assessment, profiles, facts)
         parts += _figures_line(changes_view, " ".join(parts))
-    if not _entry_link(facts):  # a listing's entry carries its own link: the document's
+    link = _entry_link(facts)
+    if not link or link not in " ".join(parts):  # an entry's own link says where it is
         parts.append(f"Source: {change.source_name or facts.title} ({change.url}).")
     text = " ".join(p for p in parts if p)
     return text[:1].upper() + text[1:]

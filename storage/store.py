@@ -8,12 +8,14 @@ mid-batch leaves the database as it was before the batch (those checks simply ru
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Collection, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore, blob_id
@@ -234,8 +236,15 @@ class Store:
         """
         if not records:
             return []
+        announcing = any((r.draft or {}).get("publications") for r in records)
         try:
-            with self.session() as session, session.begin():
+            with (
+                _PUBLICATIONS if announcing else nullcontext(),
+                self.session() as session,
+                session.begin(),
+            ):
+                if announcing:
+                    _lock_publications(session)
                 sources = self._load_sources(session, records)
                 self.blobs.prefetch(session, _blob_ids(records, sources))
                 written = [self._write_one(session, sources[r.source_id], r) for r in records]
@@ -618,6 +627,18 @@ def _add_assessment(
     if record.draft is None or duplicate_of is not None:
         return None
     return _add_draft(session, record, assessment_id, data)
+
+
+#: Writes that may draft a publication take turns, so that two sources finding the same one
+#: at the same moment cannot both pass :func:`_duplicate_of` (a read, then an insert): this
+#: lock within a process, a transaction-scoped advisory lock across PostgreSQL clients.
+_PUBLICATIONS = threading.Lock()
+_PUBLICATIONS_KEY = 0x706D_7075_626C  # "pm publ": any constant shared by every process
+
+
+def _lock_publications(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": _PUBLICATIONS_KEY})
 
 
 def _duplicate_of(session: Session, record: CheckRecord) -> int | None:

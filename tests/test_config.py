@@ -193,3 +193,17 @@ def test_a_key_given_twice_is_an_error_not_a_silent_override(
     with pytest.raises(ConfigError) as error:
         load_config(path)
     assert problem in str(error.value)
+
+
+def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n"
+        "  - &page {id: a, name: A, url: 'https://x.org/a', kind: html, every: 1h}\n"
+        "  - <<: *page\n    id: b\n    url: 'https://x.org/b'\n"
+    )
+    config = load_config(path)
+    assert [(s.id, s.url, str(s.schedule)) for s in config.sources] == [
+        ("a", "https://x.org/a", "1h"),
+        ("b", "https://x.org/b", "1h"),
+    ]

@@ -404,3 +404,22 @@ def test_a_single_listed_entry_links_to_the_document_not_the_listing() -> None:
     _, result = drafted(item)
     assert result.url == "https://www.gov.uk/government/publications/kap-evaluation"
     assert "search.json" not in result.paragraph  # no second, less useful link
+
+
+def test_publication_keys_keep_the_query_but_not_tracking_or_fragments() -> None:
+    from monitor.drafting import publication_key
+
+    assert publication_key("https://www.GOV.UK/guidance/x/?utm_source=a#top") == (
+        "www.gov.uk/guidance/x"
+    )
+    assert publication_key("https://council.example/news.aspx?id=101") != publication_key(
+        "https://council.example/news.aspx?id=202"
+    )
+    assert publication_key("http://a.example/p?b=2&a=1&utm_medium=x") == "a.example/p?a=1&b=2"
+
+
+def test_an_entry_read_as_a_bill_event_keeps_a_link() -> None:
+    old = "# GOV.UK search: kinship\n## Results\n→ Old — Guidance — DfE — 2023-05-01 (https://a)"
+    new = f"{old}\n→ Children's Wellbeing and Schools Bill: Royal Assent (https://www.gov.uk/cws)"
+    _, result = drafted(make(old, new, kind="govuk-search"))
+    assert "https://" in result.paragraph

@@ -355,3 +355,50 @@ def test_wrong_smtp_settings_are_named_and_queue_nothing(
     assert "POLICY_MONITOR_SMTP_TIMEOUT must be a number" in monitor.run("notify", "send").output
     bad = monitor.run("notify", "test", "not-an-address")
     assert bad.exit_code == 2 and "not an email address" in bad.output
+
+
+def test_two_writers_of_one_publication_at_once_make_one_draft(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search and a feed finding a publication at the same moment: the duplicate check is
+    a read then an insert, so the writes must take turns (a sleep widens the window)."""
+    import threading
+    import time
+
+    import storage.store as store_module
+
+    check = store_module._duplicate_of
+
+    def slow_check(session: Any, record: CheckRecord) -> int | None:
+        found = check(session, record)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(store_module, "_duplicate_of", slow_check)
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    store.sync_sources(SourceSpec(i, i, "feed", f"http://127.0.0.1/{i}") for i in ("a", "b"))
+
+    def write(source_id: str) -> None:
+        body = f"<p>{source_id}</p>".encode()
+        store.write(
+            [
+                CheckRecord(
+                    source_id=source_id,
+                    started_at=now,
+                    duration_ms=1,
+                    status="new",
+                    url=f"http://127.0.0.1/{source_id}",
+                    body=body,
+                    content_hash=blob_id(body),
+                    assessment={"relevant": True, "score": 0.9, "kind": "new-publication"},
+                    draft={"history_line": source_id, "publications": ["www.gov.uk/p"]},
+                )
+            ]
+        )
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(store.drafts()) == 1
