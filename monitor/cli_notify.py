@@ -180,7 +180,7 @@ def notify_test(ctx: Context, email: str) -> None:
     """
     from monitor.alerts import test_message
     from notifications.channels import channel_name
-    from notifications.smtp import send_due
+    from notifications.smtp import SmtpSettings, send_due
 
     with _errors():
         config, store = ctx.config(), ctx.store(migrate=True)
@@ -191,7 +191,8 @@ def notify_test(ctx: Context, email: str) -> None:
             raise MonitorError(f"no channel {name!r} in notifications.channels (known: {known})")
         if name is None and not EMAIL.match(email):
             raise click.BadParameter(f"{email!r} is not an email address (or channel:NAME)")
-        smtp = _smtp()  # wrong settings: refused before anything is queued
+        # wrong SMTP settings are refused before anything is queued (not needed for a channel)
+        smtp = _smtp() if name is None else SmtpSettings()
         message = test_message(email)
         store.enqueue([message])
         sent = False

@@ -360,7 +360,7 @@ class Service:
         if isinstance(event.exception, StorageError | DBAPIError):
             # the database is away (restart, network): one line each, /healthz says 503; the
             # job runs again on its schedule once it is back
-            log.error("%s failed: database unavailable: %s", _job_name(event.job_id), _short(event))
+            log.error("%s failed: database error: %s", _job_name(event.job_id), _short(event))
             return
         # The top-level loop: a bug in one check must not stop the service; log it whole.
         log.error(

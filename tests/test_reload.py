@@ -62,10 +62,10 @@ def test_a_database_outage_is_one_line_per_job_not_a_traceback(
             )
     first, second, third = [r for r in caplog.records if r.name == "policy_monitor.scheduler"]
     assert first.getMessage() == (
-        "check one failed: database unavailable: server closed the connection"
+        "check one failed: database error: server closed the connection"
     )
     assert first.exc_info is None and second.exc_info is None
-    assert second.getMessage().startswith("sending email failed: database unavailable")
+    assert second.getMessage().startswith("sending email failed: database error")
     assert third.getMessage() == "check one crashed: ValueError('a bug')" and third.exc_info
     engine.dispose()
 

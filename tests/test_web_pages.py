@@ -33,7 +33,7 @@ READ_PAGES = (
     "/sources/money",
     "/sources/money/diff",
 )
-ADMIN_PAGES = ("/admin/users", "/admin/audit", "/admin/")
+ADMIN_PAGES = ("/admin/users", "/admin/audit")
 
 
 def approve(client: FlaskClient, draft_id: int, **fields: str) -> None:
@@ -636,3 +636,5 @@ def test_the_markdown_export_names_a_drafts_source_once(site: Site) -> None:
 def test_admin_itself_leads_to_the_first_admin_page(site: Site) -> None:
     response = site.client("admin").get("/admin/")
     assert response.status_code == 302 and response.headers["Location"] == "/admin/users"
+    assert site.client("reviewer").get("/admin/").status_code == 403
+    assert site.client().get("/admin/").headers["Location"].startswith("/login")

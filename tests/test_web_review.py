@@ -441,11 +441,12 @@ def test_wrong_section_needs_the_right_one_and_approval_needs_a_paragraph(site: 
     response = client.post(f"/drafts/{draft}", data=values)  # the assessed section, unchanged
     assert response.status_code == 422
     assert "first choose the right tracker section" in response.get_data(as_text=True)
-    empty = form_of(client, draft) | {"action": "approve", "paragraph": "  "}
-    response = client.post(f"/drafts/{draft}", data=empty)
-    assert response.status_code == 422 and "paragraph cannot be empty" in response.get_data(
-        as_text=True
-    )
+    for action in ("approve", "edit"):
+        empty = form_of(client, draft) | {"action": action, "paragraph": "  "}
+        response = client.post(f"/drafts/{draft}", data=empty)
+        assert response.status_code == 422 and "paragraph cannot be empty" in (
+            response.get_data(as_text=True)
+        )
     assert site.draft_ids() and draft in site.draft_ids()  # still pending
     values |= {"primary_section": "data"}
     assert client.post(f"/drafts/{draft}", data=values).status_code == 302

@@ -258,8 +258,14 @@ def test_the_lock_opens_after_the_window_and_a_good_login_clears_it() -> None:
 
 def test_metrics_answers_a_scraper_401_and_a_browser_the_login_page(site: Site) -> None:
     client = site.app.test_client()
-    scraper = client.get("/metrics", headers={"Accept": "text/plain;version=0.0.4"})
-    assert scraper.status_code == 401 and "Bearer TOKEN" in scraper.text
+    prometheus = (
+        "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,"
+        "*/*;q=0.2"
+    )
+    for accept in (prometheus, "*/*", "text/plain;version=0.0.4"):
+        assert client.get("/metrics", headers={"Accept": accept}).status_code == 401, accept
+    scraper = client.get("/metrics", headers={"Accept": prometheus})
+    assert "Bearer TOKEN" in scraper.text
     assert scraper.headers["WWW-Authenticate"].startswith("Bearer")
     wrong = client.get("/metrics", headers={"Authorization": "Bearer pm_nope", "Accept": "*/*"})
     assert wrong.status_code == 401
@@ -271,3 +277,17 @@ def test_metrics_answers_a_scraper_401_and_a_browser_the_login_page(site: Site) 
         assert ok.status_code == 200 and "policy_monitor_drafts_pending" in ok.text
         api = client.get("/api/v1/drafts", headers={"Authorization": f"{scheme} {token}"})
         assert api.status_code == 200
+
+
+def test_guessing_many_names_does_not_grow_the_login_throttle_without_end() -> None:
+    from monitor.web.throttle import MAX_KEYS, LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(clock=lambda: now[0])
+    for i in range(MAX_KEYS * 3):
+        now[0] += 0.001
+        throttle.failed(f"nobody{i}@example.org")
+    assert len(throttle._failures) <= MAX_KEYS
+    for _ in range(5):
+        throttle.failed("ada@example.org")
+    assert throttle.wait("ada@example.org") > 0  # the latest are kept

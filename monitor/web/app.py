@@ -165,7 +165,7 @@ def _authenticate() -> Response | None:
     if request.endpoint == "health.metrics":
         if _metrics_token_ok():
             return None
-        if not request.accept_mimetypes.accept_html or "Authorization" in request.headers:
+        if not _asks_for_html() or "Authorization" in request.headers:
             return _metrics_unauthorized()  # a scraper: an answer it can report, not a form
     from flask import redirect, url_for
 
@@ -181,6 +181,14 @@ def _refuse_impossible_ids() -> None:
         return
     if any(isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
         abort(404)
+
+
+def _asks_for_html() -> bool:
+    """A browser names text/html in Accept; a scraper or curl sends */* or text formats (and
+    werkzeug's ``accept_html`` counts */* as HTML)."""
+    return any(
+        value in ("text/html", "application/xhtml+xml") for value, _ in request.accept_mimetypes
+    )
 
 
 def _metrics_unauthorized() -> Response:

@@ -130,7 +130,7 @@ def login() -> Response | str | tuple[str, int]:
     if minutes:  # refused before the password is looked at: a guess now tells nothing
         flash(
             f"Too many failed logins for this account. Try again in {minutes} minute"
-            f"{'' if minutes == 1 else 's'}, or ask an admin to set a new password.",
+            f"{'' if minutes == 1 else 's'}.",
             "error",
         )
         return render_template("login.html", next=again, email=email), 429

@@ -314,7 +314,7 @@ def _form_problem(action: str, form: dict[str, str]) -> str | None:
         return "With 'Other', write the reason in the note."
     if action != "reject" and not form["history_line"]:
         return "The update-history line cannot be empty."
-    if action == "approve" and not form["paragraph"]:
+    if action != "reject" and not form["paragraph"]:
         return "The 'What's happening now?' paragraph cannot be empty."
     return None
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 FAILURES = 5  # failed logins for one account within WINDOW before it is locked
 WINDOW = 15 * 60.0  # seconds
+MAX_KEYS = 10_000  # accounts (tried names) remembered at most: guessing names costs no memory
 
 
 class LoginThrottle:
@@ -48,7 +49,21 @@ class LoginThrottle:
     def failed(self, email: str) -> None:
         """Count one failed login."""
         with self._lock:
-            self._failures.setdefault(_key(email), deque()).append(self._clock())
+            now = self._clock()
+            if len(self._failures) >= MAX_KEYS:
+                self._forget(now)
+            self._failures.setdefault(_key(email), deque()).append(now)
+
+    def _forget(self, now: float) -> None:
+        """Drop the names whose failures are all older than the window; if that is not enough
+        (someone trying many names at once), the ones failed longest ago."""
+        for key in [k for k, times in self._failures.items() if times[-1] <= now - WINDOW]:
+            del self._failures[key]
+        excess = len(self._failures) - MAX_KEYS // 2
+        if excess > 0:
+            oldest = sorted(self._failures, key=lambda k: self._failures[k][-1])[:excess]
+            for key in oldest:
+                del self._failures[key]
 
     def succeeded(self, email: str) -> None:
         """A good login clears the account's failures."""
