@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -85,6 +86,27 @@ def first_run(source: Source, last_checked: datetime | None, now: datetime) -> d
     return max(now + spread, last_checked + interval)
 
 
+class SteppedDown(StorageError):
+    """A check's results were not written: the process lost the leader lock meanwhile."""
+
+
+class _FencedStore:
+    """The store as a check sees it: once the service has stepped down (``fence`` set), a
+    check still running is not written (it raises), so a process that lost the leader lock
+    cannot add versions, changes or alerts next to the new leader's."""
+
+    def __init__(self, store: Store, fence: threading.Event) -> None:
+        self._store, self._fence = store, fence
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def write(self, records: Any) -> Any:
+        if self._fence.is_set():
+            raise SteppedDown("not written: this process is no longer the active scheduler")
+        return self._store.write(records)
+
+
 def _job_name(job_id: str) -> str:
     return {"_outbox": "sending email", "_digest": "queueing digests", "_tick": "heartbeat"}.get(
         job_id, f"check {job_id}"
@@ -130,6 +152,7 @@ class Service:
         self.config: Config = load_config(config_path)
         self._fetcher = Fetcher(self.config)
         self._stopping = threading.Event()
+        self._fenced = threading.Event()  # stepped down: running checks must not write
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers), "email": ThreadPoolExecutor(1)},
             job_defaults={
@@ -208,6 +231,8 @@ class Service:
         start, nothing is lost).
         """
         self._stopping.set()
+        if not flush_email:  # stepping down: another process may be the leader already
+            self._fenced.set()
         done = threading.Event()
 
         def shutdown() -> None:
@@ -332,7 +357,8 @@ class Service:
         if paused and (source.id in paused or source.parent in paused):
             log.info("check %s skipped: paused", source.id)
             return
-        outcomes = run_cycle(config, [source], self.store, workers=1, fetcher=self._fetcher)
+        fenced = cast(Store, _FencedStore(self.store, self._fenced))
+        outcomes = run_cycle(config, [source], fenced, workers=1, fetcher=self._fetcher)
         if any(o.source not in self.sources for o in outcomes):
             self._schedule_new(config)
         for outcome in outcomes:
@@ -356,6 +382,9 @@ class Service:
     def _job_done(self, event: JobExecutionEvent) -> None:
         self.health.tick()
         if event.exception is None:
+            return
+        if isinstance(event.exception, SteppedDown):
+            log.warning("%s: %s", _job_name(event.job_id), event.exception)
             return
         if isinstance(event.exception, StorageError | DBAPIError):
             # the database is away (restart, network): one line each, /healthz says 503; the

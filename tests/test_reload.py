@@ -10,7 +10,9 @@ import pytest
 from monitor.scheduler import Service
 from storage import db
 from storage.store import Store
+from tests.pageserver import PageServer, versions
 
+ASF = versions("adoption-support-fund-asf")[0].read_bytes()
 ONE = "sources:\n  - {id: one, name: One, url: 'http://127.0.0.1:9/one', kind: html, every: 1h}\n"
 
 
@@ -88,3 +90,26 @@ def test_a_sources_yaml_that_goes_missing_is_reported_once(
     with caplog.at_level(logging.INFO):
         watch.changed()
     assert "is back" in caplog.text
+
+
+def test_a_check_still_running_after_a_step_down_writes_nothing(
+    tmp_path: Path, sqlite_url: str, page_server: PageServer
+) -> None:
+    """The check began while this process led; it ends after another took over."""
+    from monitor.errors import StorageError
+
+    page_server.set("/one", ASF)
+    config = tmp_path / "sources.yaml"
+    config.write_text(ONE.replace("http://127.0.0.1:9/one", page_server.url("/one")))
+    engine = db.make_engine(sqlite_url)
+    db.upgrade(engine)
+    store = Store(engine)
+    service = Service(config, store, workers=1)
+    service._fenced.set()  # what stop(flush_email=False) does, here while the check runs
+    with pytest.raises(StorageError, match="no longer the active scheduler"):
+        service._check("one")
+    assert store.counts()["snapshots"] == 0 and store.counts()["checks"] == 0
+    service._fenced.clear()
+    service._check("one")
+    assert store.counts()["snapshots"] == 1
+    engine.dispose()
