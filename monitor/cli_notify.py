@@ -17,11 +17,12 @@ from typing import Any
 import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
-from monitor.cli_web import EMAIL
 from monitor.errors import ConfigError, MonitorError, NotFoundError
+from storage.accounts import EMAIL
 
 
-def _smtp() -> Any:
+def smtp_settings() -> Any:
+    """The POLICY_MONITOR_SMTP_* settings; a wrong value is a configuration error (exit 2)."""
     from notifications.smtp import SmtpSettings
 
     try:
@@ -92,7 +93,7 @@ def notify_send(ctx: Context, loop: bool, interval: float, as_json: bool) -> Non
     from notifications.smtp import send_due
 
     with _errors():
-        config, store, smtp = ctx.config(), ctx.store(), _smtp()
+        config, store, smtp = ctx.config(), ctx.store(), smtp_settings()
         while True:
             report = send_due(
                 store,
@@ -192,7 +193,7 @@ def notify_test(ctx: Context, email: str) -> None:
         if name is None and not EMAIL.match(email):
             raise click.BadParameter(f"{email!r} is not an email address (or channel:NAME)")
         # wrong SMTP settings are refused before anything is queued (not needed for a channel)
-        smtp = _smtp() if name is None else SmtpSettings()
+        smtp = smtp_settings() if name is None else SmtpSettings()
         message = test_message(email)
         store.enqueue([message])
         sent = False

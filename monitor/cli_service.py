@@ -124,13 +124,14 @@ def run(
     /metrics), sends queued email, reloads sources.yaml when it changes or on SIGHUP, and waits
     as a standby if another scheduler already runs against the same database.
     """
+    from monitor.cli_notify import smtp_settings
     from monitor.runner import RunOptions, run_service
 
     configure_logging(log_format, log_level)
     with _errors():
         ctx.config()  # refuse to start on an invalid sources.yaml
         if email:
-            _check_smtp_settings()  # refuse to start on wrong POLICY_MONITOR_SMTP_* values
+            smtp_settings()  # refuse to start on wrong POLICY_MONITOR_SMTP_* values
         store = ctx.store(migrate=True)
         options = RunOptions(
             config_path=Path(ctx.config_path),
@@ -143,15 +144,6 @@ def run(
             watch_every=watch_interval,
         )
         sys.exit(run_service(store, options))
-
-
-def _check_smtp_settings() -> None:
-    from notifications.smtp import SmtpSettings
-
-    try:
-        SmtpSettings.from_env()
-    except ValueError as exc:
-        raise ConfigError([str(exc)]) from None
 
 
 @cli.command()

@@ -6,7 +6,6 @@ Registered on the same ``cli`` group as the everyday commands (see the end of mo
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import sys
 from pathlib import Path
@@ -15,10 +14,9 @@ import click
 
 from monitor.cli import Context, _errors, cli, pass_ctx
 from monitor.errors import MonitorError
-from storage.accounts import ROLES, Accounts
+from storage.accounts import EMAIL, ROLES, Accounts
 
 CLI_ACTOR = "cli"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # the review app's admin form checks the same
 
 
 def _one_of(**flags: bool) -> None:

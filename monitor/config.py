@@ -326,7 +326,9 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue  # '<<: *anchor': the base class merges it; its keys may repeat
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) and key in lines:
+            if not isinstance(key, str | int | float | bool):
+                continue  # a complex key: the base class says what it makes of it
+            if key in lines:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
@@ -334,8 +336,7 @@ class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: 
                     f"{lines[key] + 1})",
                     key_node.start_mark,
                 )
-            if isinstance(key, str | int | float | bool):
-                lines[key] = key_node.start_mark.line
+            lines[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep)
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+from storage.errors import first_line
+
 log = logging.getLogger("policy_monitor.leader")
 
 LOCK_KEY = 0x706F6C6D  # "polm": the advisory-lock key for policy-monitor schedulers
@@ -113,7 +115,9 @@ class AdvisoryLock:
             try:
                 connection = self._engine.connect()
             except DBAPIError as exc:
-                log.warning("cannot reach the database to take the leader lock: %s", _why(exc))
+                log.warning(
+                    "cannot reach the database to take the leader lock: %s", first_line(exc)
+                )
                 return False
             try:
                 taken = connection.execute(
@@ -121,7 +125,7 @@ class AdvisoryLock:
                 ).scalar()
                 connection.commit()
             except DBAPIError as exc:
-                log.warning("taking the leader lock failed: %s", _why(exc))
+                log.warning("taking the leader lock failed: %s", first_line(exc))
                 connection.close()
                 return False
             if not taken:
@@ -144,7 +148,7 @@ class AdvisoryLock:
                 self._connection.commit()
             except DBAPIError as exc:
                 self._discard()
-                return f"its database connection failed: {_why(exc)}"
+                return f"its database connection failed: {first_line(exc)}"
             if not held:
                 self._discard()
                 return "pg_locks no longer shows it held by this session"
@@ -162,7 +166,7 @@ class AdvisoryLock:
                 log.warning(
                     "could not unlock the leader lock (%s): its session is gone, and the "
                     "lock with it",
-                    _why(exc),
+                    first_line(exc),
                 )
             self._discard()
 
@@ -179,12 +183,6 @@ def _lock_engine(engine: Engine) -> Engine:
         LIBPQ_LOCK_SETTINGS if engine.url.get_driver_name() in {"psycopg", "psycopg2"} else {}
     )
     return create_engine(engine.url, poolclass=NullPool, connect_args=settings)
-
-
-def _why(error: DBAPIError) -> str:
-    """The first line of the driver's message (libpq adds lines of advice)."""
-    message = str(error.orig).strip() or type(error.orig).__name__
-    return message.splitlines()[0]
 
 
 def leader_lock(engine: Engine) -> LeaderLock:

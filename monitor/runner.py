@@ -190,7 +190,7 @@ def _step_down(service: Service, why: str) -> bool:
     own (each writes in one transaction). True if none was left running.
     """
     log.error("lost the leader lock (%s): stepping down", why)
-    clean = service.stop(STEP_DOWN_WAIT, flush_email=False)  # the new leader sends it
+    clean = service.stop(STEP_DOWN_WAIT, step_down=True)
     if not clean:
         log.warning("stepped down with checks still running: they are abandoned")
     return clean

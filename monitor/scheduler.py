@@ -32,7 +32,7 @@ from monitor.config import Config, Source, load_config
 from monitor.derived import all_sources
 from monitor.fetch import Fetcher
 from monitor.pipeline import Outcome, run_cycle
-from storage.errors import StorageError
+from storage.errors import StorageError, first_line
 from storage.store import Store
 
 log = logging.getLogger("policy_monitor.scheduler")
@@ -111,13 +111,6 @@ def _job_name(job_id: str) -> str:
     return {"_outbox": "sending email", "_digest": "queueing digests", "_tick": "heartbeat"}.get(
         job_id, f"check {job_id}"
     )
-
-
-def _short(event: JobExecutionEvent) -> str:
-    """The first line of a database error, without SQLAlchemy's statement and link."""
-    error = event.exception
-    text = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:300]
 
 
 def _log_refused(error: Exception) -> None:
@@ -223,15 +216,16 @@ class Service:
             f"; removed: {', '.join(removed)}" if removed else "",
         )
 
-    def stop(self, timeout: float = 30.0, *, flush_email: bool = True) -> bool:
+    def stop(self, timeout: float = 30.0, *, step_down: bool = False) -> bool:
         """Stop taking new checks and wait up to ``timeout`` for running ones; True if clean.
 
-        Then send what is queued, unless ``flush_email`` is off (a leader stepping down: the
-        new leader sends it) or the timeout ran out (exit promptly; it waits for the next
-        start, nothing is lost).
+        Then send what is queued, unless the timeout ran out (exit promptly; it waits for the
+        next start, nothing is lost). ``step_down``: this process lost the leader lock, so
+        another may lead already: checks still running write nothing, and the new leader
+        sends the outbox.
         """
         self._stopping.set()
-        if not flush_email:  # stepping down: another process may be the leader already
+        if step_down:
             self._fenced.set()
         done = threading.Event()
 
@@ -242,7 +236,7 @@ class Service:
         threading.Thread(target=shutdown, name="shutdown", daemon=True).start()
         clean = done.wait(timeout)
         self._fetcher.close()
-        if self._email and flush_email and clean:
+        if self._email and clean and not step_down:
             self._flush_email()
         elif self._email:
             log.info("email: not drained on the way out; what is queued is sent later")
@@ -253,7 +247,9 @@ class Service:
         try:
             self.send_email()
         except (StorageError, DBAPIError) as exc:
-            log.error("email: the last drain before stopping failed: database unavailable: %s", exc)
+            log.error(
+                "email: the last drain before stopping failed: database error: %s", first_line(exc)
+            )
         except Exception:  # noqa: BLE001 - stopping must not fail because of email
             log.exception("email: the last drain before stopping failed")
 
@@ -389,7 +385,11 @@ class Service:
         if isinstance(event.exception, StorageError | DBAPIError):
             # the database is away (restart, network): one line each, /healthz says 503; the
             # job runs again on its schedule once it is back
-            log.error("%s failed: database error: %s", _job_name(event.job_id), _short(event))
+            log.error(
+                "%s failed: database error: %s",
+                _job_name(event.job_id),
+                first_line(event.exception),
+            )
             return
         # The top-level loop: a bug in one check must not stop the service; log it whole.
         log.error(

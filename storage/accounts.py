@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from storage.errors import RecordExists, RecordNotFound, StorageError
 from storage.models import ApiTokenRow, AuditRow, SettingRow, UserRow
 from storage.store import utcnow
 
+#: What counts as an email address, for accounts and recipients (CLI and review app alike).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = ("viewer", "reviewer", "admin")
 TOKEN_PREFIX = "pm_"
 

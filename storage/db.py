@@ -6,6 +6,7 @@ database. Both run the same code and the same Alembic migrations.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,7 @@ def is_current(engine: Engine) -> bool:
     return revision == HEAD
 
 
+@functools.cache
 def known_revisions() -> frozenset[str]:
     """The revision ids of the migrations shipped with this version (``0001`` ...)."""
     versions = Path(__file__).resolve().parent / "migrations" / "versions"

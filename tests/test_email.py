@@ -239,6 +239,44 @@ def test_notify_test_and_preview(monitor: Monitor, smtp: Smtp, tmp_path: Path) -
     assert shown.exit_code == 0 and "Message-ID:" in out.read_text()
 
 
+def first_version(
+    source_id: str,
+    started_at: datetime,
+    *,
+    assessment: dict[str, Any],
+    draft: dict[str, Any] | None,
+    messages: tuple[dict[str, Any], ...] = (),
+) -> CheckRecord:
+    """The first check of a source at http://127.0.0.1/<id>: a new version, its assessment,
+    its draft (or None) and the messages decided with it."""
+    body = f"<p>{source_id}</p>".encode()
+    return CheckRecord(
+        source_id=source_id,
+        started_at=started_at,
+        duration_ms=1,
+        status="new",
+        url=f"http://127.0.0.1/{source_id}",
+        body=body,
+        content_hash=blob_id(body),
+        assessment=assessment,
+        draft=draft,
+        messages=messages,
+    )
+
+
+def alert(source_id: str, text: str = "text", html: str = "<p>html</p>") -> dict[str, Any]:
+    """An immediate alert to money@example.org, keyed ``alert:<source id>``."""
+    return {
+        "key": f"alert:{source_id}",
+        "kind": "alert",
+        "recipient": "money@example.org",
+        "subject": f"[Financial allowances] {source_id}",
+        "text": text,
+        "html": html,
+        "message_id": f"<{source_id}@policy-monitor>",
+    }
+
+
 def test_each_alert_in_a_batch_links_to_its_own_draft(store: Store) -> None:
     """Drafts written in one batch get distinct ids; each alert carries its own."""
     now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -247,27 +285,18 @@ def test_each_alert_in_a_batch_links_to_its_own_draft(store: Store) -> None:
     link = f"https://monitor.example.org/drafts/{DRAFT_ID_TOKEN}"
 
     def checked(source_id: str, relevant: bool = True) -> CheckRecord:
-        body = f"<p>{source_id}</p>".encode()
-        message = {
-            "key": f"alert:{source_id}",
-            "kind": "alert",
-            "recipient": "money@example.org",
-            "subject": f"[Financial allowances] {source_id}",
-            "text": f"Review this draft: {link}\n",
-            "html": f'<a href="{link}">Review this draft</a>',
-            "message_id": f"<{source_id}@policy-monitor>",
-        }
-        return CheckRecord(
-            source_id=source_id,
-            started_at=now,
-            duration_ms=1,
-            status="new",
-            url=f"http://127.0.0.1/{source_id}",
-            body=body,
-            content_hash=blob_id(body),
+        return first_version(
+            source_id,
+            now,
             assessment={"relevant": relevant, "score": 0.9, "sections": ["financial-allowances"]},
             draft={"history_line": source_id} if relevant else None,
-            messages=(message,),
+            messages=(
+                alert(
+                    source_id,
+                    f"Review this draft: {link}\n",
+                    f'<a href="{link}">Review this draft</a>',
+                ),
+            ),
         )
 
     store.write([checked("alpha"), checked("beta", relevant=False), checked("gamma")])
@@ -296,28 +325,12 @@ def test_a_publication_drafted_already_gets_no_second_draft_or_alert(store: Stor
     def checked(
         source_id: str, hours: float, publications: list[str], kind: str = "new-publication"
     ) -> CheckRecord:
-        body = f"<p>{source_id}</p>".encode()
-        return CheckRecord(
-            source_id=source_id,
-            started_at=start + timedelta(hours=hours),
-            duration_ms=1,
-            status="new",
-            url=f"http://127.0.0.1/{source_id}",
-            body=body,
-            content_hash=blob_id(body),
+        return first_version(
+            source_id,
+            start + timedelta(hours=hours),
             assessment={"relevant": True, "score": 0.9, "kind": kind, "reasons": ["terms"]},
             draft={"history_line": source_id, "publications": publications},
-            messages=(
-                {
-                    "key": f"alert:{source_id}",
-                    "kind": "alert",
-                    "recipient": "money@example.org",
-                    "subject": source_id,
-                    "text": "text",
-                    "html": "<p>html</p>",
-                    "message_id": f"<{source_id}@policy-monitor>",
-                },
-            ),
+            messages=(alert(source_id),),
         )
 
     store.write([checked("search", 0, [guide])])
@@ -379,22 +392,13 @@ def test_two_writers_of_one_publication_at_once_make_one_draft(
     store.sync_sources(SourceSpec(i, i, "feed", f"http://127.0.0.1/{i}") for i in ("a", "b"))
 
     def write(source_id: str) -> None:
-        body = f"<p>{source_id}</p>".encode()
-        store.write(
-            [
-                CheckRecord(
-                    source_id=source_id,
-                    started_at=now,
-                    duration_ms=1,
-                    status="new",
-                    url=f"http://127.0.0.1/{source_id}",
-                    body=body,
-                    content_hash=blob_id(body),
-                    assessment={"relevant": True, "score": 0.9, "kind": "new-publication"},
-                    draft={"history_line": source_id, "publications": ["www.gov.uk/p"]},
-                )
-            ]
+        record = first_version(
+            source_id,
+            now,
+            assessment={"relevant": True, "score": 0.9, "kind": "new-publication"},
+            draft={"history_line": source_id, "publications": ["www.gov.uk/p"]},
         )
+        store.write([record])
 
     threads = [threading.Thread(target=write, args=(i,)) for i in ("a", "b")]
     for thread in threads:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,26 @@ ASF = versions("adoption-support-fund-asf")[0].read_bytes()
 ONE = "sources:\n  - {id: one, name: One, url: 'http://127.0.0.1:9/one', kind: html, every: 1h}\n"
 
 
-def test_a_file_with_no_sources_is_not_loaded_over_a_schedule(
-    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    config = tmp_path / "sources.yaml"
-    config.write_text(ONE)
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    """A migrated SQLite store (these tests are about the scheduler, not the database)."""
     engine = db.make_engine(sqlite_url)
     db.upgrade(engine)
-    service = Service(config, Store(engine), workers=1)
+    yield Store(engine)
+    engine.dispose()
+
+
+def service_for(tmp_path: Path, store: Store, text: str = ONE) -> tuple[Service, Path]:
+    """A (not started) scheduler of one check at a time over a sources.yaml holding ``text``."""
+    config = tmp_path / "sources.yaml"
+    config.write_text(text)
+    return Service(config, store, workers=1), config
+
+
+def test_a_file_with_no_sources_is_not_loaded_over_a_schedule(
+    tmp_path: Path, sqlite_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    service, config = service_for(tmp_path, sqlite_store)
     service.start()
     try:
         for empty in ("", "sources: []\n"):  # truncated, or a deploy that lost the list
@@ -38,22 +51,17 @@ def test_a_file_with_no_sources_is_not_loaded_over_a_schedule(
         assert list(service.sources) == ["two"]
     finally:
         service.stop(timeout=1)
-        engine.dispose()
 
 
 def test_a_database_outage_is_one_line_per_job_not_a_traceback(
-    tmp_path: Path, sqlite_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, sqlite_store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     from datetime import UTC, datetime
 
     from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
     from sqlalchemy.exc import OperationalError
 
-    config = tmp_path / "sources.yaml"
-    config.write_text(ONE)
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
-    service = Service(config, Store(engine), workers=1)
+    service, _ = service_for(tmp_path, sqlite_store)
     down = OperationalError("select 1", {}, Exception("server closed the connection\nDETAIL: x"))
     bug = ValueError("a bug")
     now = datetime.now(UTC)
@@ -63,13 +71,10 @@ def test_a_database_outage_is_one_line_per_job_not_a_traceback(
                 JobExecutionEvent(EVENT_JOB_ERROR, job, "default", now, exception=error)
             )
     first, second, third = [r for r in caplog.records if r.name == "policy_monitor.scheduler"]
-    assert first.getMessage() == (
-        "check one failed: database error: server closed the connection"
-    )
+    assert first.getMessage() == ("check one failed: database error: server closed the connection")
     assert first.exc_info is None and second.exc_info is None
     assert second.getMessage().startswith("sending email failed: database error")
     assert third.getMessage() == "check one crashed: ValueError('a bug')" and third.exc_info
-    engine.dispose()
 
 
 def test_a_sources_yaml_that_goes_missing_is_reported_once(
@@ -93,23 +98,19 @@ def test_a_sources_yaml_that_goes_missing_is_reported_once(
 
 
 def test_a_check_still_running_after_a_step_down_writes_nothing(
-    tmp_path: Path, sqlite_url: str, page_server: PageServer
+    tmp_path: Path, sqlite_store: Store, page_server: PageServer
 ) -> None:
     """The check began while this process led; it ends after another took over."""
     from monitor.errors import StorageError
 
     page_server.set("/one", ASF)
-    config = tmp_path / "sources.yaml"
-    config.write_text(ONE.replace("http://127.0.0.1:9/one", page_server.url("/one")))
-    engine = db.make_engine(sqlite_url)
-    db.upgrade(engine)
-    store = Store(engine)
-    service = Service(config, store, workers=1)
-    service._fenced.set()  # what stop(flush_email=False) does, here while the check runs
+    service, _ = service_for(
+        tmp_path, sqlite_store, ONE.replace("http://127.0.0.1:9/one", page_server.url("/one"))
+    )
+    service._fenced.set()  # what stop(step_down=True) does, here while the check runs
     with pytest.raises(StorageError, match="no longer the active scheduler"):
         service._check("one")
-    assert store.counts()["snapshots"] == 0 and store.counts()["checks"] == 0
+    assert sqlite_store.counts()["snapshots"] == 0 and sqlite_store.counts()["checks"] == 0
     service._fenced.clear()
     service._check("one")
-    assert store.counts()["snapshots"] == 1
-    engine.dispose()
+    assert sqlite_store.counts()["snapshots"] == 1

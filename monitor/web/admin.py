@@ -8,19 +8,17 @@ the app always keeps at least one admin who can log in.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from monitor.web.auth import MIN_PASSWORD, current_user, hash_password, requires
-from storage.accounts import ROLES, User
+from storage.accounts import EMAIL, ROLES, User
 from storage.errors import StorageError
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_SHOWN = 200
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLE_HELP = {
     "viewer": "reads drafts, approved updates and sources",
     "reviewer": "also approves, edits and rejects drafts",
@@ -97,7 +95,7 @@ def add_user() -> Response | tuple[str, int]:
 
 
 def _new_user_problem(email: str, role: str, password: str) -> str | None:
-    if not _EMAIL.match(email):
+    if not EMAIL.match(email):
         return "enter an email address like name@example.org."
     if role not in ROLES:
         return f"choose a role ({', '.join(ROLES)})."
