@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -635,7 +636,7 @@ def _banner(
 
 
 def _farewell(workdir: Path, config: Path, url: str, web_port: int, sink: MailSink) -> list[str]:
-    prefix = f"  policy-monitor --config {config} --database-url {url}"
+    prefix = f"  {_command()} --config {config} --database-url {url}"
     return [
         "",
         f"emails caught: {sink.caught}, saved in {sink.folder}",
@@ -645,6 +646,17 @@ def _farewell(workdir: Path, config: Path, url: str, web_port: int, sink: MailSi
         f"{prefix} status",
         f"{prefix} diff bill",
     ]
+
+
+def _command() -> str:
+    """How to run policy-monitor from this shell: by name when it is on the PATH (an active
+    venv), else by the path of the one running now (``.venv/bin/policy-monitor``)."""
+    if shutil.which("policy-monitor"):
+        return "policy-monitor"
+    script = Path(sys.argv[0])
+    if script.name == "policy-monitor" and script.exists():
+        return str(script)
+    return f"{sys.executable} -m monitor"
 
 
 def _replay(

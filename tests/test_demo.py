@@ -107,6 +107,10 @@ def test_demo_checks_catches_email_and_serves_the_review_app(tmp_path: Path) -> 
     assert "{+- Committee stage (House of Commons): sitting 21 April 2021+}" in out
     assert "every recorded version has been shown" in out
     assert (folder / "demo.db").exists()
+    # the commands it suggests run as printed, venv active or not
+    [suggested] = [line.strip() for line in out.splitlines() if line.endswith(" drafts list")]
+    listed = subprocess.run(suggested, shell=True, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "#1" in listed.stdout, (suggested, listed.stderr)
 
     caught = EMAIL_LINE.findall(out)
     assert caught, out
